@@ -1,0 +1,83 @@
+"""Settings: defaults < config file (ASSISTANT_CONFIG or ./assistant.toml) < env vars.
+
+| setting            | env var                      | default                              |
+|--------------------|------------------------------|--------------------------------------|
+| data_dir           | ASSISTANT_DATA_DIR           | <project>/data                       |
+| mirror_dir         | ASSISTANT_MIRROR             | <project>/../shared/corpus if present |
+| manifest           | ASSISTANT_MANIFEST           | <project>/corpus/sources.toml        |
+| embedding_model    | ASSISTANT_EMBEDDING_MODEL    | bundled:all-MiniLM-L6-v2             |
+| chroma_url         | ASSISTANT_CHROMA_URL         | "" (embedded PersistentClient)       |
+| reference_date     | ASSISTANT_DATE               | today                                |
+| top_k              | ASSISTANT_TOP_K              | 8                                    |
+| max_question_chars | ASSISTANT_MAX_QUESTION_CHARS | 2000                                 |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+def _default_mirror() -> str:
+    candidate = PROJECT_ROOT.parent / "shared" / "corpus"
+    return str(candidate) if candidate.is_dir() else ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: str = str(PROJECT_ROOT / "data")
+    mirror_dir: str = field(default_factory=_default_mirror)
+    manifest: str = str(PROJECT_ROOT / "corpus" / "sources.toml")
+    embedding_model: str = BUNDLED_MODEL
+    chroma_url: str = ""
+    reference_date: str = ""  # "" means today
+    top_k: int = 8
+    max_question_chars: int = 2000
+
+    @property
+    def date(self) -> str:
+        return self.reference_date or dt.date.today().isoformat()
+
+    @property
+    def index_dir(self) -> Path:
+        return Path(self.data_dir) / "index"
+
+    @property
+    def download_dir(self) -> Path:
+        return Path(self.data_dir) / "sources"
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_ENV = {f.name: "ASSISTANT_" + f.name.upper() for f in fields(Settings)}
+_ENV["reference_date"] = "ASSISTANT_DATE"
+_ENV["mirror_dir"] = "ASSISTANT_MIRROR"
+
+
+def load_settings(config_file: str | None = None, **overrides) -> Settings:
+    """Build settings from the config file, then env vars, then explicit overrides."""
+    values: dict = {}
+    path = config_file or os.environ.get("ASSISTANT_CONFIG") or "assistant.toml"
+    if Path(path).is_file():
+        with open(path, "rb") as fh:
+            values.update(tomllib.load(fh).get("assistant", {}))
+    for name, env in _ENV.items():
+        if env in os.environ:
+            values[name] = os.environ[env]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    types = {f.name: f.type for f in fields(Settings)}
+    for name, value in list(values.items()):
+        if name not in types:
+            raise ValueError(f"okänd inställning: {name}")
+        if types[name] == "int":
+            values[name] = int(value)
+    if values.get("reference_date"):
+        dt.date.fromisoformat(values["reference_date"])  # validates
+    return Settings(**values)

@@ -1,0 +1,1 @@
+"""Index: embed passages into Chroma, build the Swedish keyword index, ingest."""

@@ -1,0 +1,165 @@
+"""`assistant ingest`: manifest -> located files -> passages -> Chroma + BM25.
+
+Idempotent and incremental: each document's raw bytes are hashed (with the parser
+version and the embedding model); an unchanged document is not touched, a changed
+one is re-parsed and re-embedded alone. A second ingest while one runs is refused
+(file lock). Unreadable documents are reported and skipped; the rest completes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.index.store import PassageStore, write_atomic
+from assistant.parsing import DocumentError, parse_document
+from assistant.sources.manifest import load_manifest, locate
+from assistant.types import Passage
+
+PARSER_VERSION = "1"  # bump when parsing/chunking changes, to re-ingest everything
+
+
+class IngestBusy(RuntimeError):
+    pass
+
+
+@dataclass
+class DocReport:
+    doc_id: str
+    status: str  # indexed | unchanged | missing | failed
+    origin: str = ""
+    passages: int = 0
+    message: str = ""
+
+
+@dataclass
+class IngestReport:
+    docs: list[DocReport] = field(default_factory=list)
+    passages_total: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for d in self.docs if d.status == status)
+
+
+@contextmanager
+def ingest_lock(index_dir: Path):
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / "ingest.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IngestBusy("en indexering pågår redan i samma datakatalog; vänta tills den är klar") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def embedding_text(p: Passage) -> str:
+    context = " – ".join(x for x in (p.chapter_title, p.heading) if x)
+    return f"{context}\n{p.text}" if context else p.text
+
+
+def _fingerprint(data: bytes, settings: Settings) -> str:
+    h = hashlib.sha256(data)
+    h.update(f"|parser={PARSER_VERSION}|model={settings.embedding_model}".encode())
+    return h.hexdigest()
+
+
+def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport:
+    started = time.perf_counter()
+    index_dir = settings.index_dir
+    with ingest_lock(index_dir):
+        from assistant.index.keyword import KeywordIndex
+        from assistant.index.vectorstore import VectorStore
+
+        state_path = index_dir / "state.json"
+        store_path = index_dir / "passages.jsonl"
+        state = json.loads(state_path.read_text()) if state_path.exists() else {}
+        old_docs: dict = state.get("documents", {})
+        existing = PassageStore.load(store_path) if store_path.exists() else PassageStore([])
+        by_doc: dict[str, list[Passage]] = {}
+        for p in existing.passages:
+            by_doc.setdefault(p.doc_id, []).append(p)
+
+        store = VectorStore(settings)
+        report = IngestReport()
+        docs = load_manifest(settings.manifest)
+        changed: dict[str, list[Passage]] = {}
+        new_state: dict = {}
+        for doc in docs:
+            located = locate(doc, settings)
+            if located.path is None:
+                report.docs.append(DocReport(doc.id, "missing", message="saknas: varken hämtad eller i spegeln (kör `assistant fetch`)"))
+                if doc.id in old_docs:
+                    new_state[doc.id] = old_docs[doc.id]
+                continue
+            data = located.path.read_bytes()
+            fp = _fingerprint(data, settings)
+            if old_docs.get(doc.id, {}).get("fingerprint") == fp and doc.id in by_doc:
+                new_state[doc.id] = old_docs[doc.id]
+                report.docs.append(DocReport(doc.id, "unchanged", located.origin, len(by_doc[doc.id])))
+                continue
+            try:
+                passages, warnings = parse_document(doc, located.path)
+            except DocumentError as exc:
+                report.docs.append(DocReport(doc.id, "failed", located.origin, message=f"{located.path}: {exc}"))
+                if doc.id in old_docs:
+                    new_state[doc.id] = old_docs[doc.id]  # keep the last good version
+                continue
+            changed[doc.id] = passages
+            new_state[doc.id] = {"fingerprint": fp, "path": str(located.path), "passages": len(passages)}
+            report.docs.append(DocReport(doc.id, "indexed", located.origin, len(passages), "; ".join(warnings)))
+
+        manifest_ids = {d.id for d in docs}
+        removed = [doc_id for doc_id in by_doc if doc_id not in manifest_ids]
+        vector_ids = store.ids() if not changed and not removed else None
+        needs_vectors = vector_ids is not None and len(vector_ids) != len(existing)
+
+        if changed or removed or needs_vectors:
+            store.delete_documents(list(changed) + removed)
+            for doc_id in removed:
+                by_doc.pop(doc_id, None)
+            by_doc.update(changed)
+            to_embed = [p for pid in changed for p in changed[pid]]
+            if needs_vectors:  # the vector store lost data (e.g. a new Chroma server)
+                to_embed = [p for ps in by_doc.values() for p in ps]
+            _embed_and_add(store, to_embed, progress, log)
+            report.embedded = len(to_embed)
+            ordered = [p for doc in docs for p in by_doc.get(doc.id, [])]
+            passage_store = PassageStore(ordered)
+            KeywordIndex.build(ordered).save(index_dir / "bm25")
+            passage_store.save(store_path)
+        elif not (index_dir / "bm25").exists() and existing.passages:
+            KeywordIndex.build(existing.passages).save(index_dir / "bm25")
+
+        write_atomic(state_path, json.dumps(
+            {"documents": new_state, "embedding_model": settings.embedding_model, "parser_version": PARSER_VERSION},
+            ensure_ascii=False, indent=1,
+        ))
+        report.passages_total = sum(len(v) for v in by_doc.values())
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _embed_and_add(store, passages: list[Passage], progress: bool, log) -> None:
+    if not passages:
+        return
+    from tqdm import tqdm
+
+    batch = 64
+    bar = tqdm(total=len(passages), desc="Indexerar", unit="avsnitt", disable=not progress)
+    for i in range(0, len(passages), batch):
+        chunk = passages[i : i + batch]
+        vectors = store.embedder.embed_passages([embedding_text(p) for p in chunk])
+        store.add(chunk, vectors)
+        bar.update(len(chunk))
+    bar.close()

@@ -1,0 +1,88 @@
+"""The one place that builds and reads canonical citation labels.
+
+Forms (used in index metadata, answers and evals alike):
+    SFS 2025:400 20 kap. 2 §
+    SFS 2001:453 11 kap. 1 a §
+    SFS 2025:400 övergångsbestämmelser 2025:1501 p. 2
+    Prop. 2024/25:89 s. 512
+    SOU 2020:47 s. 123
+    seed:<file stem> / regeringen:<file stem>
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TRANSITIONAL = "övergångsbestämmelser"
+
+
+def normalize_number(value: str) -> str:
+    """'1a', '1 a', ' 1  A ' -> '1 a' (chapter and paragraph numbers)."""
+    m = re.fullmatch(r"\s*(\d+)\s*([a-zA-Z]?)\s*", value)
+    if not m:
+        raise ValueError(f"not a chapter/paragraph number: {value!r}")
+    number, letter = m.groups()
+    return f"{int(number)} {letter.lower()}" if letter else str(int(number))
+
+
+def statute_label(sfs: str, chapter: str, paragraph: str) -> str:
+    return f"{sfs} {normalize_number(chapter)} kap. {normalize_number(paragraph)} §"
+
+
+def transitional_label(sfs: str, amendment: str, point: str | int | None = None) -> str:
+    base = f"{sfs} {TRANSITIONAL} {amendment}"
+    return f"{base} p. {point}" if point not in (None, "") else base
+
+
+def page_label(prefix: str, page: int) -> str:
+    return f"{prefix} s. {page}"
+
+
+def article_label(prefix: str, stem: str) -> str:
+    """prefix is 'seed' or 'regeringen' (with or without the colon)."""
+    return f"{prefix.rstrip(':')}:{stem}"
+
+
+@dataclass(frozen=True)
+class LabelParts:
+    kind: str  # paragraph | transitional | page | article
+    document: str  # "SFS 2025:400", "Prop. 2024/25:89", "seed", ...
+    chapter: str = ""
+    paragraph: str = ""
+    amendment: str = ""
+    point: str = ""
+    page: int = 0
+    stem: str = ""
+
+
+_PARAGRAPH = re.compile(r"^(SFS \d{4}:\d+) (\d+(?: [a-z])?) kap\. (\d+(?: [a-z])?) §$")
+_TRANSITIONAL = re.compile(rf"^(SFS \d{{4}}:\d+) {TRANSITIONAL} (\d{{4}}:\d+)(?: p\. (\d+))?$")
+_PAGE = re.compile(r"^((?:Prop\. \d{4}/\d{2}:\d+)|(?:SOU \d{4}:\d+)) s\. (\d+)$")
+_ARTICLE = re.compile(r"^(seed|regeringen):(\S+)$")
+
+
+def parse_label(label: str) -> LabelParts:
+    """Split a canonical label into its parts; ValueError if it is not canonical."""
+    if m := _PARAGRAPH.match(label):
+        return LabelParts("paragraph", m[1], chapter=m[2], paragraph=m[3])
+    if m := _TRANSITIONAL.match(label):
+        return LabelParts("transitional", m[1], amendment=m[2], point=m[3] or "")
+    if m := _PAGE.match(label):
+        return LabelParts("page", m[1], page=int(m[2]))
+    if m := _ARTICLE.match(label):
+        return LabelParts("article", m[1], stem=m[2])
+    raise ValueError(f"not a canonical citation label: {label!r}")
+
+
+def chapter_key(label: str) -> str:
+    """The label's enclosing unit, for lenient matching: 'SFS 2025:400 20 kap.',
+    'SFS 2025:400 övergångsbestämmelser 2025:400', the document for pages and articles."""
+    parts = parse_label(label)
+    if parts.kind == "paragraph":
+        return f"{parts.document} {parts.chapter} kap."
+    if parts.kind == "transitional":
+        return f"{parts.document} {TRANSITIONAL} {parts.amendment}"
+    if parts.kind == "article":
+        return label
+    return parts.document

@@ -1,0 +1,54 @@
+"""Parsers: a located source file -> Passages. Pure functions per format; this
+module only dispatches on the file type and decodes bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.parsing.pdf import DocumentError
+from assistant.types import Passage, SourceDoc
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """-> (text, warning). UTF-8 first; Windows-1252 as fallback, said out loud."""
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as exc:
+        text = data.decode("cp1252", errors="replace")
+        return text, f"filen är inte giltig UTF-8 (byte {exc.start}); lästes som Windows-1252"
+
+
+def parse_document(doc: SourceDoc, path: Path) -> tuple[list[Passage], list[str]]:
+    """Parse one source file into passages. -> (passages, warnings).
+    Raises DocumentError with a Swedish message for unreadable files."""
+    from assistant.parsing.article import article_passages
+    from assistant.parsing.html import html_pages, statute_text_from_html
+    from assistant.parsing.pdf import page_passages, read_pdf_pages
+    from assistant.parsing.statute import StatuteParseError, parse_statute, statute_passages
+
+    data = path.read_bytes()
+    if not data.strip():
+        raise DocumentError("filen är tom")
+    suffix = path.suffix.lower()
+    warnings: list[str] = []
+    if suffix == ".pdf":
+        return page_passages(read_pdf_pages(data), doc), warnings
+    text, warning = decode_text(data)
+    if warning:
+        warnings.append(warning)
+    if doc.kind == "statute":
+        if suffix in (".html", ".htm"):
+            text = statute_text_from_html(text)
+        try:
+            statute = parse_statute(text, sfs=doc.citation_prefix, in_force=doc.in_force)
+        except StatuteParseError as exc:
+            raise DocumentError(str(exc)) from exc
+        if not statute.paragraphs:
+            raise DocumentError("ingen paragraf hittades i lagtexten")
+        return statute_passages(statute, doc), warnings
+    if suffix in (".html", ".htm"):
+        return page_passages(html_pages(text), doc), warnings
+    passages = article_passages(text, doc, markdown=suffix == ".md")
+    if not passages:
+        raise DocumentError("ingen text kvar efter rensning")
+    return passages, warnings

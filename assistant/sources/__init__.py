@@ -1,0 +1,1 @@
+"""Where the documents come from: the manifest, the mirror, the official download."""
