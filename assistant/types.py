@@ -67,7 +67,7 @@ class Passage:
 class ScoredPassage:
     passage: Passage
     score: float
-    sources: dict[str, int] = field(default_factory=dict)  # retriever -> rank (1-based)
+    sources: dict[str, float] = field(default_factory=dict)  # retriever -> rank (1-based), raw scores
 
 
 @dataclass

@@ -42,8 +42,10 @@ def prefixes(name: str) -> tuple[str, str]:
 class Embedder:
     """Loads the model on first use (thread-safe), normalised vectors."""
 
-    def __init__(self, model_name: str = BUNDLED_MODEL, batch_size: int = 32):
+    def __init__(self, model_name: str = BUNDLED_MODEL, batch_size: int = 32, query_encoder_dir=None):
         self.model_name = model_name
+        self.query_encoder_dir = query_encoder_dir
+        self._query_encoder = None  # ONNX export, when ingest made one
         self.batch_size = batch_size
         self.query_prefix, self.passage_prefix = prefixes(model_name)
         self._model = None
@@ -79,7 +81,26 @@ class Embedder:
         )
         return vectors.tolist()
 
+    def export_query_encoder(self, check_texts: list[str]) -> str:
+        """Export the model to ONNX for fast query embedding (see query_encoder);
+        "" when done, else the reason it was not."""
+        from assistant.index.query_encoder import export
+
+        if self.query_encoder_dir is None:
+            return "no directory for the query encoder"
+        self._query_encoder = None
+        return export(self.model, self.model_name, self.query_encoder_dir, check_texts)
+
+    def _onnx(self):
+        if self._query_encoder is None and self.query_encoder_dir is not None and self._model is None:
+            from assistant.index.query_encoder import OnnxQueryEncoder
+
+            self._query_encoder = OnnxQueryEncoder.load(self.query_encoder_dir, self.model_name) or False
+        return self._query_encoder or None
+
     def embed_query(self, text: str) -> list[float]:
+        if onnx := self._onnx():
+            return onnx.embed(self.query_prefix + text).tolist()
         vector = self.model.encode(
             [self.query_prefix + text], normalize_embeddings=True, convert_to_numpy=True
         )
@@ -89,8 +110,9 @@ class Embedder:
 _SHARED: dict[str, Embedder] = {}
 
 
-def shared_embedder(model_name: str = BUNDLED_MODEL) -> Embedder:
+def shared_embedder(model_name: str = BUNDLED_MODEL, query_encoder_dir=None) -> Embedder:
     """One Embedder per model per process (the model is loaded once)."""
-    if model_name not in _SHARED:
-        _SHARED[model_name] = Embedder(model_name)
-    return _SHARED[model_name]
+    key = f"{model_name}|{query_encoder_dir}"
+    if key not in _SHARED:
+        _SHARED[key] = Embedder(model_name, query_encoder_dir=query_encoder_dir)
+    return _SHARED[key]

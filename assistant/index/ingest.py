@@ -44,6 +44,7 @@ class IngestReport:
     passages_total: int = 0
     embedded: int = 0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.docs if d.status == status)
@@ -140,6 +141,14 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
             passage_store.save(store_path)
         elif not (index_dir / "bm25").exists() and existing.passages:
             KeywordIndex.build(existing.passages).save(index_dir / "bm25")
+        encoder_dir = store.embedder.query_encoder_dir
+        if encoder_dir is not None and not encoder_dir.exists() and by_doc:
+            sample = [embedding_text(p) for ps in list(by_doc.values())[:3] for p in ps[:1]]
+            why_not = store.embedder.export_query_encoder(sample + ["Hur lång tid har nämnden på sig?"])
+            report.notes.append(
+                "snabb frågekodare (ONNX) skapad" if not why_not
+                else f"ingen snabb frågekodare ({why_not}); frågor bäddas in med sentence-transformers"
+            )
 
         write_atomic(state_path, json.dumps(
             {"documents": new_state, "embedding_model": settings.embedding_model, "parser_version": PARSER_VERSION},

@@ -20,9 +20,9 @@ from assistant.types import Passage
 class AssistantEmbeddingFunction(EmbeddingFunction):
     """The configured sentence-transformers model as a Chroma EmbeddingFunction."""
 
-    def __init__(self, model_name: str = BUNDLED_MODEL):
+    def __init__(self, model_name: str = BUNDLED_MODEL, query_encoder_dir=None):
         self.model_name = model_name
-        self.embedder: Embedder = shared_embedder(model_name)
+        self.embedder: Embedder = shared_embedder(model_name, query_encoder_dir)
 
     def __call__(self, input):
         return self.embedder.embed_passages(list(input))
@@ -74,7 +74,9 @@ class VectorStore:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.client = make_client(settings)
-        self.function = AssistantEmbeddingFunction(settings.embedding_model)
+        self.function = AssistantEmbeddingFunction(
+            settings.embedding_model, settings.index_dir / "query-encoder" / collection_name(settings.embedding_model)
+        )
         self.collection = self.client.get_or_create_collection(
             collection_name(settings.embedding_model),
             embedding_function=self.function,

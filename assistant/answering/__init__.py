@@ -1,0 +1,1 @@
+"""Answering: build a cited answer from retrieved passages."""

@@ -1,0 +1,186 @@
+"""The default answerer: no language model, nothing invented.
+
+The answer is made of the most relevant sentences of the retrieved passages,
+quoted verbatim, each followed by the number of the passage it comes from.
+When the evidence is too weak the answer says so (abstains) and lists the
+nearest passages instead.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from assistant.answering.evidence import QuestionTerms, mentions_time, text_tokens
+from assistant.config import Settings
+from assistant.parsing.text import sentence_spans
+from assistant.retrieval.hybrid import Filters, HybridRetriever, RetrievalResult
+from assistant.types import Answer, Citation, Passage, ScoredPassage
+
+MIN_COVERAGE = 0.35  # below this share of the question's weighted terms: abstain
+MAX_QUOTES = 3
+MAX_QUOTES_PER_PASSAGE = 2
+MIN_SENTENCE_COVERAGE = 0.2  # a quote must itself contain some of the question's terms
+SENTENCE_PASSAGES = 5  # sentences are picked from this many top passages
+
+NO_ANSWER = "Källorna besvarar inte den här frågan."
+
+
+class QuestionError(ValueError):
+    """Bad input; the message is shown to the user as it is (Swedish)."""
+
+
+def validate_question(question: str | None, max_chars: int) -> str:
+    if question is None or not question.strip():
+        raise QuestionError("Frågan är tom. Skriv en fråga om socialtjänstlagen.")
+    question = question.strip()
+    if len(question) > max_chars:
+        raise QuestionError(
+            f"Frågan är för lång ({len(question)} tecken; högst {max_chars}). Korta ner den till det du vill veta."
+        )
+    return question
+
+
+@dataclass
+class _Candidate:
+    rank: int
+    scored: ScoredPassage
+    start: int
+    end: int
+    score: float
+
+
+def _date_notes(passages: list[Passage], date: str) -> list[str]:
+    notes = []
+    for p in passages:
+        if p.law_version == "old":
+            notes.append(f"{p.label} är den gamla lagens lydelse; SFS 2001:453 upphävdes den 1 juli 2025.")
+        elif p.law_version == "new" and p.kind == "statute" and p.valid_from and p.valid_from != "2025-07-01":
+            verb = "gäller från" if p.valid_from <= date else "träder i kraft"
+            notes.append(f"Den citerade lydelsen av {p.label} {verb} {p.valid_from} (inte från 2025-07-01).")
+        if p.law_version == "new" and p.valid_to:
+            notes.append(f"Den citerade lydelsen av {p.label} gäller till {p.valid_to}, då en ny lydelse träder i kraft.")
+    return list(dict.fromkeys(notes))
+
+
+class ExtractiveAnswerer:
+    def __init__(self, retriever: HybridRetriever, settings: Settings):
+        self.retriever = retriever
+        self.settings = settings
+
+    def answer(self, question: str, filters: Filters | None = None, date: str | None = None,
+               k: int | None = None) -> Answer:
+        started = time.perf_counter()
+        question = validate_question(question, self.settings.max_question_chars)
+        date = date or self.settings.date
+        result = self.retriever.search(question, k or self.settings.top_k, filters, date)
+        t_retrieved = time.perf_counter()
+        answer = self.compose(question, result, date)
+        answer.timings_ms.update(result.timings_ms)
+        answer.timings_ms["retrieval_ms"] = (t_retrieved - started) * 1000
+        answer.timings_ms["answer_ms"] = (time.perf_counter() - t_retrieved) * 1000
+        answer.timings_ms["total_ms"] = (time.perf_counter() - started) * 1000
+        return answer
+
+    def compose(self, question: str, result: RetrievalResult, date: str) -> Answer:
+        keyword = self.retriever.keyword
+        terms = QuestionTerms(question, keyword)
+        top = result.passages
+        answer = Answer(question=question, text="", reference_date=date)
+        if not top:
+            answer.abstained = True
+            answer.text = NO_ANSWER + " Inget avsnitt i källorna matchar frågan."
+            return answer
+
+        coverages = []
+        for sp in top[:SENTENCE_PASSAGES]:
+            p = sp.passage
+            coverages.append(terms.coverage(text_tokens(f"{p.chapter_title} {p.heading} {p.text}", keyword)))
+        best = max(coverages)
+        direct = bool(result.direct)
+
+        if result.unknown_references and not direct:
+            answer.abstained = True
+            missing = ", ".join(result.unknown_references)
+            answer.text = f"{missing} finns inte i källorna. {NO_ANSWER}"
+            answer.nearest = [sp.passage.label for sp in top[:5]]
+            return answer
+        if not direct and best < MIN_COVERAGE:
+            answer.abstained = True
+            answer.text = (
+                f"{NO_ANSWER} Inget avsnitt i lagtexterna eller de andra källorna täcker det du frågar om "
+                "tillräckligt väl, så jag gissar inte. Närmaste avsnitt finns nedan."
+            )
+            answer.nearest = [sp.passage.label for sp in top[:5]]
+            answer.notes.append(f"täckning {best:.2f} < {MIN_COVERAGE}")
+            return answer
+
+        candidates = self._sentences(top, coverages, terms, result)
+        chosen = self._choose(candidates, direct_labels=set(result.direct))
+        return self._render(answer, chosen, date)
+
+    def _sentences(self, top, coverages, terms: QuestionTerms, result: RetrievalResult) -> list[_Candidate]:
+        keyword = self.retriever.keyword
+        out = []
+        for rank, sp in enumerate(top[:SENTENCE_PASSAGES]):
+            p = sp.passage
+            is_direct = p.label in result.direct
+            for i, (a, b) in enumerate(sentence_spans(p.text)):
+                sentence = p.text[a:b]
+                if len(sentence) < 12:
+                    continue
+                own = terms.coverage(text_tokens(sentence, keyword))
+                if own < MIN_SENTENCE_COVERAGE and not is_direct:
+                    continue
+                score = own
+                score += 0.35 * coverages[rank]  # context: headings and the rest of the paragraph
+                score += 0.25 / (1 + rank)  # retrieval rank
+                if terms.asks_time and mentions_time(sentence):
+                    score += 0.3
+                if is_direct:
+                    score += 1.0 - 0.05 * i  # a named paragraph is quoted from its start
+                out.append(_Candidate(rank, sp, a, b, score))
+        return out
+
+    def _choose(self, candidates: list[_Candidate], direct_labels: set[str]) -> list[_Candidate]:
+        if not candidates:
+            return []
+        candidates.sort(key=lambda c: -c.score)
+        best = candidates[0].score
+        chosen: list[_Candidate] = []
+        per_passage: dict[str, int] = {}
+        for c in candidates:
+            if len(chosen) >= MAX_QUOTES:
+                break
+            if c.score < 0.6 * best:
+                break
+            pid = c.scored.passage.id
+            if per_passage.get(pid, 0) >= MAX_QUOTES_PER_PASSAGE:
+                continue
+            per_passage[pid] = per_passage.get(pid, 0) + 1
+            chosen.append(c)
+        # Read in retrieval order, and in text order within a passage.
+        chosen.sort(key=lambda c: (c.rank, c.start))
+        return chosen
+
+    def _render(self, answer: Answer, chosen: list[_Candidate], date: str) -> Answer:
+        numbers: dict[str, int] = {}
+        lines = []
+        for c in chosen:
+            p = c.scored.passage
+            numbers.setdefault(p.id, len(numbers) + 1)
+            answer.citations.append(  # one per quote; quotes of one passage share its number
+                Citation(
+                    n=numbers[p.id], label=p.label, passage_id=p.id, quote=p.text[c.start:c.end],
+                    score=round(c.scored.score, 4), text=p.text, heading=p.heading, url=p.url,
+                    valid_from=p.valid_from, valid_to=p.valid_to,
+                )
+            )
+            lines.append(f"{p.label}: ”{p.text[c.start:c.end]}” [{numbers[p.id]}]")
+        answer.text = "Så här säger källorna:\n\n" + "\n\n".join(lines)
+        cited = [c.scored.passage for c in chosen]
+        notes = _date_notes(list({p.id: p for p in cited}.values()), date)
+        if notes:
+            answer.text += "\n\nObservera: " + " ".join(notes)
+        answer.notes.extend(notes)
+        return answer

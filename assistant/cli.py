@@ -1,0 +1,216 @@
+"""Command line: `assistant fetch | ingest | ask | status | repl`.
+
+    assistant fetch                 # official documents, or the local mirror
+    assistant ingest                # parse + index (incremental)
+    assistant ask "fråga" [--json] [--date 2025-09-01] [--source ny,gammal]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EXIT_BAD_INPUT = 2
+EXIT_NOT_READY = 3
+
+SOURCE_FILTERS = {
+    # name -> (kinds, law versions)
+    "ny": ((), ("new",)),
+    "gammal": ((), ("old",)),
+    "lag": (("statute",), ()),
+    "proposition": (("bill",), ()),
+    "utredning": (("inquiry",), ()),
+    "artiklar": (("article",), ()),
+}
+
+
+def _settings(args):
+    from assistant.config import load_settings
+
+    return load_settings(
+        config_file=getattr(args, "config", None),
+        data_dir=getattr(args, "data_dir", None),
+        reference_date=getattr(args, "date", None),
+    )
+
+
+def parse_sources(value: str | None):
+    """'ny,artiklar' -> Filters; ValueError for unknown names."""
+    from assistant.retrieval.hybrid import Filters
+
+    if not value:
+        return Filters()
+    kinds: list[str] = []
+    versions: list[str] = []
+    for name in [v.strip().lower() for v in value.split(",") if v.strip()]:
+        if name not in SOURCE_FILTERS:
+            raise ValueError(f"okänd källa {name!r}; välj bland {', '.join(SOURCE_FILTERS)}")
+        k, v = SOURCE_FILTERS[name]
+        kinds += k
+        versions += v
+    if versions and not kinds:
+        kinds = ["statute"]
+    return Filters(kinds=tuple(dict.fromkeys(kinds)), law_versions=tuple(dict.fromkeys(versions)))
+
+
+def cmd_fetch(args) -> int:
+    from assistant.sources.fetch import fetch_all
+    from assistant.sources.manifest import load_manifest
+
+    settings = _settings(args)
+    docs = load_manifest(settings.manifest)
+    if not settings.mirror_dir:
+        print("Ingen lokal spegel är inställd (ASSISTANT_MIRROR); försöker hämta allt.", file=sys.stderr)
+    results = fetch_all(docs, settings, force_download=args.download, timeout=args.timeout)
+    for r in results:
+        print(f"{r.status:10s} {r.doc.id}: {r.message}")
+    missing = [r for r in results if r.path is None]
+    print(f"\n{len(results) - len(missing)} av {len(results)} dokument finns lokalt; {len(missing)} saknas.")
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from assistant.index.ingest import IngestBusy, ingest
+
+    settings = _settings(args)
+    try:
+        report = ingest(settings, progress=not args.quiet)
+    except IngestBusy as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return EXIT_NOT_READY
+    labels = {"indexed": "indexerad", "unchanged": "oförändrad", "missing": "SAKNAS", "failed": "FEL"}
+    for d in report.docs:
+        extra = f" ({d.message})" if d.message else ""
+        origin = f" [{d.origin}]" if d.origin else ""
+        print(f"{labels[d.status]:10s} {d.doc_id}{origin}: {d.passages} avsnitt{extra}")
+    for note in report.notes:
+        print(f"Obs: {note}")
+    print(
+        f"\n{report.passages_total} avsnitt i indexet; {report.embedded} nya/ändrade inbäddade; "
+        f"{report.count('missing')} dokument saknas, {report.count('failed')} kunde inte läsas; "
+        f"{report.seconds:.1f} s."
+    )
+    return 0
+
+
+def _answerer(settings):
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.retrieval.hybrid import HybridRetriever
+
+    return ExtractiveAnswerer(HybridRetriever(settings), settings)
+
+
+def cmd_ask(args) -> int:
+    from assistant.answering.extractive import QuestionError, validate_question
+    from assistant.answering.render import render_text
+    from assistant.retrieval.hybrid import IndexMissing
+
+    settings = _settings(args)
+    try:
+        question = validate_question(" ".join(args.question), settings.max_question_chars)
+        filters = parse_sources(args.source)
+    except (QuestionError, ValueError) as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        answerer = _answerer(settings)
+    except IndexMissing as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return EXIT_NOT_READY
+    answer = answerer.answer(question, filters=filters, k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        nearest = {label: (answerer.retriever.lookup(label) or [None])[0] for label in answer.nearest}
+        texts = {label: p.text for label, p in nearest.items() if p}
+        print(render_text(answer, nearest_texts=texts))
+    return 0
+
+
+def cmd_repl(args) -> int:
+    from assistant.answering.extractive import QuestionError
+    from assistant.answering.render import render_text
+    from assistant.retrieval.hybrid import IndexMissing
+
+    settings = _settings(args)
+    try:
+        answerer = _answerer(settings)
+    except IndexMissing as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return EXIT_NOT_READY
+    print("Ställ en fråga om socialtjänstlagen (tom rad eller Ctrl-D avslutar).")
+    print("Skriv inga personuppgifter om klienter.")
+    while True:
+        try:
+            question = input("\nFråga> ")
+        except EOFError:
+            break
+        if not question.strip():
+            break
+        try:
+            print(render_text(answerer.answer(question)))
+        except QuestionError as exc:
+            print(f"Fel: {exc}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    settings = _settings(args)
+    state_path = settings.index_dir / "state.json"
+    if not state_path.exists():
+        print(f"Inget index i {settings.index_dir}.")
+        return EXIT_NOT_READY
+    state = json.loads(state_path.read_text())
+    print(f"Index: {settings.index_dir}\nModell: {state.get('embedding_model')}\nReferensdatum: {settings.date}")
+    for doc_id, info in state["documents"].items():
+        print(f"  {doc_id}: {info['passages']} avsnitt ({info['path']})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Frågor och svar om socialtjänstlagen, med källor.")
+    parser.add_argument("--config", help="inställningsfil (TOML, avsnitt [assistant])")
+    parser.add_argument("--data-dir", help="datakatalog (index och hämtade källor)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("fetch", help="hämta de officiella dokumenten (eller använd den lokala spegeln)")
+    p.add_argument("--download", action="store_true", help="hämta även det som finns i spegeln")
+    p.add_argument("--timeout", type=float, default=30.0)
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("ingest", help="läs in och indexera källorna (inkrementellt)")
+    p.add_argument("--quiet", action="store_true", help="ingen förloppsindikator")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="ställ en fråga")
+    p.add_argument("question", nargs="*", help="frågan")
+    p.add_argument("--json", action="store_true", help="maskinläsbart svar")
+    p.add_argument("--date", help="referensdatum (ÅÅÅÅ-MM-DD) för vilken lydelse som gäller; standard idag")
+    p.add_argument("--k", type=int, default=None, help="antal avsnitt att hämta")
+    p.add_argument("--source", help=f"begränsa källorna: {','.join(SOURCE_FILTERS)}")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("repl", help="ställ frågor i terminalen")
+    p.add_argument("--date")
+    p.set_defaults(func=cmd_repl)
+
+    p = sub.add_parser("status", help="visa vad som är indexerat")
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # last resort: one clear line, not a stack trace
+        from assistant.index.embeddings import EmbeddingModelError
+        from assistant.sources.manifest import ManifestError
+
+        if isinstance(exc, (EmbeddingModelError, ManifestError, ValueError)):
+            print(f"Fel: {exc}", file=sys.stderr)
+            return EXIT_NOT_READY
+        raise

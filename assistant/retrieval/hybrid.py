@@ -1,0 +1,190 @@
+"""Hybrid retrieval: BM25 (Swedish stems) and dense vectors (Chroma), fused with
+weighted reciprocal rank fusion; a question naming a paragraph gets it first;
+among dated versions of one paragraph, the one in force on the reference date."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.index.store import PassageStore
+from assistant.labels import statute_label
+from assistant.retrieval.references import NEW_SFS, OLD_SFS, find_references, law_hint
+from assistant.types import Passage, ScoredPassage
+
+RRF_K = 60
+NEW_LAW_PRIOR = 1.15  # the product is about the new law: it wins ties with the old one
+
+
+class IndexMissing(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Filters:
+    kinds: tuple[str, ...] = ()  # statute | bill | inquiry | article
+    doc_ids: tuple[str, ...] = ()
+    law_versions: tuple[str, ...] = ()  # new | old
+
+    def accepts(self, p: Passage) -> bool:
+        return (
+            (not self.kinds or p.kind in self.kinds)
+            and (not self.doc_ids or p.doc_id in self.doc_ids)
+            and (not self.law_versions or p.law_version in self.law_versions or p.kind != "statute")
+        )
+
+    def chroma_where(self) -> dict | None:
+        clauses = []
+        if self.kinds:
+            clauses.append({"kind": {"$in": list(self.kinds)}})
+        if self.doc_ids:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if self.law_versions:
+            clauses.append({"$or": [{"law_version": {"$in": list(self.law_versions)}}, {"kind": {"$ne": "statute"}}]})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+@dataclass
+class RetrievalResult:
+    passages: list[ScoredPassage]
+    direct: list[str] = field(default_factory=list)  # labels named in the question
+    unknown_references: list[str] = field(default_factory=list)  # named but not in the sources
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def select_versions(passages: list[Passage], date: str) -> set[str]:
+    """Ids of the passages to keep: per label, the version(s) in force on `date`;
+    if none is in force (a repealed law, a future paragraph), the latest one."""
+    by_label: dict[str, dict[str, list[Passage]]] = {}
+    for p in passages:
+        by_label.setdefault(p.label, {}).setdefault(p.valid_from, []).append(p)
+    keep: set[str] = set()
+    for versions in by_label.values():
+        if len(versions) == 1:
+            keep.update(p.id for ps in versions.values() for p in ps)
+            continue
+        in_force = [ps for ps in versions.values() if ps[0].in_force_on(date)]
+        chosen = in_force or [versions[max(versions)]]
+        keep.update(p.id for ps in chosen for p in ps)
+    return keep
+
+
+class HybridRetriever:
+    """Loads the passage store and keyword index eagerly (fast), Chroma and the
+    embedding model lazily (slow), so BM25-only use starts quickly."""
+
+    def __init__(self, settings: Settings, weights: dict[str, float] | None = None, use_dense: bool = True):
+        from assistant.index.keyword import KeywordIndex
+
+        self.settings = settings
+        store_path = settings.index_dir / "passages.jsonl"
+        if not store_path.exists():
+            raise IndexMissing(f"inget index i {settings.index_dir}: kör `assistant ingest` först")
+        self.store = PassageStore.load(store_path)
+        self.keyword = KeywordIndex.load(settings.index_dir / "bm25")
+        self.weights = weights or {"bm25": 1.0, "dense": 0.3}
+        self.use_dense = use_dense
+        self._vectors = None
+        self._lock = threading.Lock()
+        self._keep_cache: dict[str, set[str]] = {}
+
+    @property
+    def vectors(self):
+        with self._lock:
+            if self._vectors is None:
+                from assistant.index.vectorstore import VectorStore
+
+                self._vectors = VectorStore(self.settings)
+            return self._vectors
+
+    def warm_up(self) -> None:
+        """Load Chroma and the embedding model now (call from a background thread)."""
+        if self.use_dense:
+            self.vectors.embedder.embed_query("uppvärmning")
+
+    def _kept(self, date: str) -> set[str]:
+        if date not in self._keep_cache:
+            self._keep_cache[date] = select_versions(self.store.passages, date)
+        return self._keep_cache[date]
+
+    def lookup(self, label: str, date: str | None = None) -> list[Passage]:
+        """All passages (parts) of one label, in the version in force on `date`."""
+        passages = self.store.with_label(label)
+        keep = select_versions(passages, date or self.settings.date)
+        return [p for p in passages if p.id in keep]
+
+    def direct_references(self, question: str, date: str) -> tuple[list[Passage], list[str], list[str]]:
+        found: list[Passage] = []
+        labels: list[str] = []
+        unknown: list[str] = []
+        for ref in find_references(question):
+            candidates = [ref.sfs] if ref.sfs else [NEW_SFS]
+            for sfs in candidates:
+                label = statute_label(sfs, ref.chapter, ref.paragraph)
+                passages = self.lookup(label, date)
+                if passages:
+                    found += passages
+                    labels.append(label)
+                else:
+                    unknown.append(label)
+        return found, labels, unknown
+
+    def search(self, question: str, k: int = 8, filters: Filters | None = None,
+               date: str | None = None, depth: int = 50) -> RetrievalResult:
+        date = date or self.settings.date
+        filters = filters or Filters()
+        timings: dict[str, float] = {}
+        keep = self._kept(date)
+        accepted = np.array([p.id in keep and filters.accepts(p) for p in self.store.passages], dtype=bool)
+
+        t = time.perf_counter()
+        direct, direct_labels, unknown = self.direct_references(question, date)
+        direct = [p for p in direct if filters.accepts(p)]
+
+        ranked: dict[str, dict[str, int]] = {}
+        raw: dict[str, dict[str, float]] = {}
+        for rank, (i, score) in enumerate(self.keyword.search(question, depth, accepted), 1):
+            pid = self.store.passages[i].id
+            ranked.setdefault(pid, {})["bm25"] = rank
+            raw.setdefault(pid, {})["bm25"] = score
+        timings["bm25_ms"] = (time.perf_counter() - t) * 1000
+
+        if self.use_dense and self.weights.get("dense", 0) > 0:
+            t = time.perf_counter()
+            hits = self.vectors.query(question, depth * 2, filters.chroma_where())
+            rank = 0
+            for pid, sim in hits:
+                if pid not in keep:
+                    continue
+                rank += 1
+                ranked.setdefault(pid, {})["dense"] = rank
+                raw.setdefault(pid, {})["dense"] = sim
+            timings["dense_ms"] = (time.perf_counter() - t) * 1000
+
+        hint = law_hint(question)
+        hinted_sfs = {"old": OLD_SFS, "new": NEW_SFS}.get(hint or "")
+        fused: list[ScoredPassage] = []
+        for pid, ranks in ranked.items():
+            p = self.store.get(pid)
+            if p is None:
+                continue
+            score = sum(self.weights.get(name, 0) / (RRF_K + r) for name, r in ranks.items())
+            if hinted_sfs and p.label.startswith(hinted_sfs):
+                score *= 1.5
+            elif not hinted_sfs and p.law_version == "new":
+                score *= NEW_LAW_PRIOR
+            fused.append(ScoredPassage(p, score, dict(ranks)))
+        fused.sort(key=lambda sp: -sp.score)
+
+        top = [ScoredPassage(p, 1.0, {"direct": 1}) for p in direct]
+        seen = {p.id for p in direct}
+        top += [sp for sp in fused if sp.passage.id not in seen]
+        for sp in top:
+            sp.sources.update({f"{k}_score": v for k, v in raw.get(sp.passage.id, {}).items()})
+        return RetrievalResult(top[: max(k, len(direct))], direct_labels, unknown, timings)

@@ -1,0 +1,53 @@
+"""Find paragraph references and law hints in a question ("20 kap. 2 § nya SoL")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NEW_SFS = "SFS 2025:400"
+OLD_SFS = "SFS 2001:453"
+
+_REF = re.compile(
+    r"(?<![\d:])(\d{1,2})\s*([a-z])?\s*(?:kap\.?|kapitlet)\s*(\d{1,3})\s*([a-z])?\s*(?:§|paragrafen|par\.?)",
+    re.I,
+)
+_OLD = re.compile(
+    r"2001:453|\b(gaml[ae]|förra|tidigare|äldre|upphävda|gällde före)\b[^.?!]{0,25}"
+    r"\b(sol|lag(en)?|socialtjänstlag(en)?)\b|\bsol\s*2001\b|\b(gamla|förra) lagen\b",
+    re.I,
+)
+_NEW = re.compile(
+    r"2025:400|\b(nya|nuvarande|dagens|gällande)\b[^.?!]{0,10}\b(sol|lag(en)?|socialtjänstlag(en)?)\b|\bsol\s*2025\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Reference:
+    sfs: str | None  # None when the question does not say which law
+    chapter: str
+    paragraph: str
+
+
+def law_hint(text: str) -> str | None:
+    """'old', 'new' or None."""
+    old, new = bool(_OLD.search(text)), bool(_NEW.search(text))
+    if old and not new:
+        return "old"
+    if new and not old:
+        return "new"
+    return None
+
+
+def find_references(text: str) -> list[Reference]:
+    hint = law_hint(text)
+    sfs = {"old": OLD_SFS, "new": NEW_SFS}.get(hint or "")
+    refs = []
+    for m in _REF.finditer(text):
+        chapter = m[1] + (f" {m[2].lower()}" if m[2] else "")
+        paragraph = m[3] + (f" {m[4].lower()}" if m[4] else "")
+        ref = Reference(sfs, chapter, paragraph)
+        if ref not in refs:
+            refs.append(ref)
+    return refs
