@@ -17,6 +17,9 @@ _TIME_TEXT = re.compile(
 )
 
 
+UNKNOWN_WEIGHT = 1.0  # weight of a word the sources never use, relative to the rarest word
+
+
 class QuestionTerms:
     """The question's stems with their weights (IDF; unknown words weigh heavily,
     because a word the sources never use is a sign they do not answer)."""
@@ -37,7 +40,7 @@ class QuestionTerms:
                 self.weights[t] = math.log(1 + (n - d + 0.5) / (d + 0.5))
                 self.known.add(t)
             elif not t.isdigit():
-                self.weights[t] = 0.6 * max_idf
+                self.weights[t] = UNKNOWN_WEIGHT * max_idf
         self.total = sum(self.weights.values()) or 1.0
         self.asks_time = bool(_TIME_QUESTION.search(question))
 

@@ -17,7 +17,7 @@ from assistant.parsing.text import sentence_spans
 from assistant.retrieval.hybrid import Filters, HybridRetriever, RetrievalResult
 from assistant.types import Answer, Citation, Passage, ScoredPassage
 
-MIN_COVERAGE = 0.35  # below this share of the question's weighted terms: abstain
+MIN_COVERAGE = 0.30  # below this share of the question's weighted terms: abstain
 MAX_QUOTES = 3
 MAX_QUOTES_PER_PASSAGE = 2
 MIN_SENTENCE_COVERAGE = 0.2  # a quote must itself contain some of the question's terms
@@ -152,7 +152,7 @@ class ExtractiveAnswerer:
         for c in candidates:
             if len(chosen) >= MAX_QUOTES:
                 break
-            if c.score < 0.6 * best:
+            if c.score < 0.7 * best:
                 break
             pid = c.scored.passage.id
             if per_passage.get(pid, 0) >= MAX_QUOTES_PER_PASSAGE:

@@ -1,0 +1,48 @@
+"""Shared fixtures: one real ingest of the corpus mirror per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.config import PROJECT_ROOT, load_settings
+
+MIRROR = Path(os.environ.get("ASSISTANT_MIRROR", PROJECT_ROOT.parent / "shared" / "corpus"))
+
+
+def pytest_configure(config):
+    if not (MIRROR / "laws" / "sfs-2025-400.txt").is_file():
+        raise pytest.UsageError(f"the corpus mirror is missing at {MIRROR} (set ASSISTANT_MIRROR)")
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    return MIRROR
+
+
+@pytest.fixture(scope="session")
+def indexed_settings(tmp_path_factory):
+    """Settings whose data dir holds a full index of the mirror (built once)."""
+    from assistant.index.ingest import ingest
+
+    data_dir = tmp_path_factory.mktemp("data")
+    settings = load_settings(data_dir=str(data_dir), mirror_dir=str(MIRROR), reference_date="2026-02-01")
+    report = ingest(settings, progress=False)
+    assert report.count("failed") == 0
+    return settings
+
+
+@pytest.fixture(scope="session")
+def retriever(indexed_settings):
+    from assistant.retrieval.hybrid import HybridRetriever
+
+    return HybridRetriever(indexed_settings)
+
+
+@pytest.fixture(scope="session")
+def answerer(indexed_settings, retriever):
+    from assistant.answering.extractive import ExtractiveAnswerer
+
+    return ExtractiveAnswerer(retriever, indexed_settings)

@@ -1,0 +1,175 @@
+"""Ingest: real Chroma on disk, the bundled model, a small manifest over a temp
+mirror (links to the real corpus files plus PDFs the test makes)."""
+
+import io
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from assistant.config import load_settings
+from assistant.index.ingest import IngestBusy, ingest, ingest_lock
+from assistant.index.store import PassageStore
+from test_pdf_and_fetch import PAGES, make_pdf
+
+MANIFEST = """
+[[document]]
+id = "sfs-2001-453"
+title = "Socialtjänstlag (2001:453)"
+kind = "statute"
+citation_prefix = "SFS 2001:453"
+format = "statute-text"
+version = "old"
+repealed = "2025-07-01"
+mirror = "laws/sfs-2001-453.txt"
+
+[[document]]
+id = "prop-2024-25-89"
+title = "Prop. 2024/25:89"
+kind = "bill"
+citation_prefix = "Prop. 2024/25:89"
+format = "pdf"
+mirror = "bills/prop.pdf"
+
+[[document]]
+id = "sou-2020-47-del1"
+title = "SOU 2020:47 del 1"
+kind = "inquiry"
+citation_prefix = "SOU 2020:47"
+format = "pdf"
+mirror = "inquiries/corrupt.pdf"
+
+[[document]]
+id = "sou-2020-47-del2"
+title = "SOU 2020:47 del 2"
+kind = "inquiry"
+citation_prefix = "SOU 2020:47"
+format = "pdf"
+mirror = "inquiries/encrypted.pdf"
+
+[[document]]
+id = "seed:latin1"
+title = "En artikel i Windows-1252"
+kind = "article"
+citation_prefix = "seed"
+format = "text"
+mirror = "articles/latin1.txt"
+
+[[document]]
+id = "seed:absent"
+title = "Saknas"
+kind = "article"
+citation_prefix = "seed"
+format = "text"
+mirror = "articles/absent.txt"
+"""
+
+
+@pytest.fixture()
+def small(tmp_path, mirror):
+    m = tmp_path / "mirror"
+    (m / "laws").mkdir(parents=True)
+    (m / "bills").mkdir()
+    (m / "inquiries").mkdir()
+    (m / "articles").mkdir()
+    os.symlink(mirror / "laws" / "sfs-2001-453.txt", m / "laws" / "sfs-2001-453.txt")
+    (m / "bills" / "prop.pdf").write_bytes(make_pdf(PAGES))
+    (m / "inquiries" / "corrupt.pdf").write_bytes(b"%PDF-1.4\n garbage")
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(PAGES[:1]))))
+    writer.encrypt(user_password="x", algorithm="AES-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    (m / "inquiries" / "encrypted.pdf").write_bytes(buf.getvalue())
+    (m / "articles" / "latin1.txt").write_bytes("Förebyggande arbete\n\nSocialnämnden ska arbeta förebyggande i kommunen.".encode("cp1252"))
+    (tmp_path / "sources.toml").write_text(MANIFEST, encoding="utf-8")
+    return load_settings(data_dir=str(tmp_path / "data"), mirror_dir=str(m), manifest=str(tmp_path / "sources.toml"))
+
+
+def test_ingest_reports_bad_documents_and_indexes_the_rest(small):
+    report = ingest(small, progress=False)
+    status = {d.doc_id: d for d in report.docs}
+    assert status["sfs-2001-453"].status == "indexed" and status["sfs-2001-453"].passages > 202
+    assert status["prop-2024-25-89"].status == "indexed" and status["prop-2024-25-89"].passages == 3
+    assert status["sou-2020-47-del1"].status == "failed" and "skadad" in status["sou-2020-47-del1"].message
+    assert status["sou-2020-47-del2"].status == "failed" and "krypterad" in status["sou-2020-47-del2"].message
+    assert status["seed:absent"].status == "missing"
+    assert status["seed:latin1"].status == "indexed" and "UTF-8" in status["seed:latin1"].message
+    store = PassageStore.load(small.index_dir / "passages.jsonl")
+    assert "Prop. 2024/25:89 s. 511" in store.labels()
+    assert any("förebyggande i kommunen" in p.text for p in store.passages)  # decoded, not lost
+
+    # Idempotent: a second run changes nothing.
+    before = (small.index_dir / "passages.jsonl").read_bytes()
+    again = ingest(small, progress=False)
+    assert again.embedded == 0
+    assert {d.doc_id for d in again.docs if d.status == "unchanged"} >= {"sfs-2001-453", "prop-2024-25-89", "seed:latin1"}
+    assert (small.index_dir / "passages.jsonl").read_bytes() == before
+
+    # Incremental: one changed document is re-indexed alone.
+    article = Path(small.mirror_dir) / "articles" / "latin1.txt"
+    article.write_text("Förebyggande arbete\n\nNy text om uppsökande verksamhet.\n\nOch ett andra stycke.", encoding="utf-8")
+    third = ingest(small, progress=False)
+    changed = [d.doc_id for d in third.docs if d.status == "indexed"]
+    assert changed == ["seed:latin1"]
+    assert third.embedded == 1
+    from assistant.index.vectorstore import VectorStore
+
+    vectors = VectorStore(small)
+    assert vectors.count() == third.passages_total
+    store = PassageStore.load(small.index_dir / "passages.jsonl")
+    assert any("uppsökande" in p.text for p in store.passages)
+    assert not any("förebyggande i kommunen" in p.text for p in store.passages)
+
+
+def test_second_ingest_while_one_runs_is_refused(small):
+    started, release = threading.Event(), threading.Event()
+
+    def hold():
+        with ingest_lock(small.index_dir):
+            started.set()
+            release.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    started.wait(5)
+    try:
+        with pytest.raises(IngestBusy, match="pågår redan"):
+            ingest(small, progress=False)
+    finally:
+        release.set()
+        t.join()
+
+
+def test_full_mirror_index(indexed_settings):
+    state = json.loads((indexed_settings.index_dir / "state.json").read_text())
+    assert {"sfs-2025-400", "sfs-2001-453"} <= set(state["documents"])
+    store = PassageStore.load(indexed_settings.index_dir / "passages.jsonl")
+    labels = store.labels()
+    assert len({l for l in labels if l.startswith("SFS 2025:400") and "kap." in l}) == 295
+    assert "SFS 2025:400 övergångsbestämmelser 2025:1501 p. 2" in labels
+    assert "seed:001_45a51b96bfc3d28b" in labels
+    assert len([l for l in labels if l.startswith("regeringen:")]) == 13
+    p = store.with_label("SFS 2025:400 20 kap. 2 §")[0]
+    assert p.chapter_title.startswith("Bedömning och utredning") and p.heading and p.url.endswith("#K20P2")
+    assert p.law_version == "new" and p.valid_from == "2025-07-01"
+    old = store.with_label("SFS 2001:453 11 kap. 1 a §")[0]
+    assert old.valid_to == "2025-07-01" and old.law_version == "old"
+    assert (indexed_settings.index_dir / "query-encoder").is_dir()
+
+
+def test_onnx_query_encoder_matches_sentence_transformers(indexed_settings):
+    import numpy as np
+
+    from assistant.index.embeddings import Embedder
+    from assistant.index.query_encoder import OnnxQueryEncoder
+    from assistant.index.vectorstore import collection_name
+
+    directory = indexed_settings.index_dir / "query-encoder" / collection_name(indexed_settings.embedding_model)
+    onnx = OnnxQueryEncoder.load(directory, indexed_settings.embedding_model)
+    assert onnx is not None
+    st = Embedder(indexed_settings.embedding_model)
+    for q in ["Vad är en förhandsbedömning?", "orosanmälan barn far illa HVB LVU"]:
+        assert float(np.dot(onnx.embed(q), st.embed_query(q))) > 0.999
