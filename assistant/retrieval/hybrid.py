@@ -17,7 +17,7 @@ from assistant.retrieval.references import NEW_SFS, OLD_SFS, find_references, la
 from assistant.types import Passage, ScoredPassage
 
 RRF_K = 60
-NEW_LAW_PRIOR = 1.15  # the product is about the new law: it wins ties with the old one
+NEW_LAW_PRIOR = 1.15  # the product is about the new law: the old law yields unless asked for
 
 
 class IndexMissing(RuntimeError):
@@ -79,7 +79,8 @@ class HybridRetriever:
     """Loads the passage store and keyword index eagerly (fast), Chroma and the
     embedding model lazily (slow), so BM25-only use starts quickly."""
 
-    def __init__(self, settings: Settings, weights: dict[str, float] | None = None, use_dense: bool = True):
+    def __init__(self, settings: Settings, weights: dict[str, float] | None = None, use_dense: bool = True,
+                 direct_lookup: bool = True, priors: bool = True):
         from assistant.index.keyword import KeywordIndex
 
         self.settings = settings
@@ -89,7 +90,11 @@ class HybridRetriever:
         self.store = PassageStore.load(store_path)
         self.keyword = KeywordIndex.load(settings.index_dir / "bm25")
         self.weights = weights or {"bm25": 1.0, "dense": 0.3}
-        self.use_dense = use_dense
+        self.use_dense = use_dense and self.weights.get("dense", 0) > 0
+        self.use_bm25 = self.weights.get("bm25", 0) > 0
+        self.rrf_k = RRF_K
+        self.direct_lookup = direct_lookup  # a named paragraph first
+        self.priors = priors  # law hints ("gamla SoL") and the new-law prior
         self._vectors = None
         self._lock = threading.Lock()
         self._keep_cache: dict[str, set[str]] = {}
@@ -144,18 +149,21 @@ class HybridRetriever:
         accepted = np.array([p.id in keep and filters.accepts(p) for p in self.store.passages], dtype=bool)
 
         t = time.perf_counter()
-        direct, direct_labels, unknown = self.direct_references(question, date)
-        direct = [p for p in direct if filters.accepts(p)]
+        direct, direct_labels, unknown = [], [], []
+        if self.direct_lookup:
+            direct, direct_labels, unknown = self.direct_references(question, date)
+            direct = [p for p in direct if filters.accepts(p)]
 
         ranked: dict[str, dict[str, int]] = {}
         raw: dict[str, dict[str, float]] = {}
-        for rank, (i, score) in enumerate(self.keyword.search(question, depth, accepted), 1):
+        bm25_hits = self.keyword.search(question, depth, accepted) if self.use_bm25 else []
+        for rank, (i, score) in enumerate(bm25_hits, 1):
             pid = self.store.passages[i].id
             ranked.setdefault(pid, {})["bm25"] = rank
             raw.setdefault(pid, {})["bm25"] = score
         timings["bm25_ms"] = (time.perf_counter() - t) * 1000
 
-        if self.use_dense and self.weights.get("dense", 0) > 0:
+        if self.use_dense:
             t = time.perf_counter()
             hits = self.vectors.query(question, depth * 2, filters.chroma_where())
             rank = 0
@@ -167,18 +175,18 @@ class HybridRetriever:
                 raw.setdefault(pid, {})["dense"] = sim
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
 
-        hint = law_hint(question)
+        hint = law_hint(question) if self.priors else None
         hinted_sfs = {"old": OLD_SFS, "new": NEW_SFS}.get(hint or "")
         fused: list[ScoredPassage] = []
         for pid, ranks in ranked.items():
             p = self.store.get(pid)
             if p is None:
                 continue
-            score = sum(self.weights.get(name, 0) / (RRF_K + r) for name, r in ranks.items())
+            score = sum(self.weights.get(name, 0) / (self.rrf_k + r) for name, r in ranks.items())
             if hinted_sfs and p.label.startswith(hinted_sfs):
                 score *= 1.5
-            elif not hinted_sfs and p.law_version == "new":
-                score *= NEW_LAW_PRIOR
+            elif self.priors and not hinted_sfs and p.law_version == "old":
+                score /= NEW_LAW_PRIOR
             fused.append(ScoredPassage(p, score, dict(ranks)))
         fused.sort(key=lambda sp: -sp.score)
 

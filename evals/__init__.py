@@ -1,0 +1,1 @@
+"""Evaluation: gold questions, citation metrics, retriever baselines."""

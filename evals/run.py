@@ -1,0 +1,151 @@
+"""Run a question file against one or more retriever configurations.
+
+    python -m evals.run --questions evals/questions.jsonl [--k 10]
+        [--retriever hybrid bm25 dense naive] [--json OUT] [--date 2026-02-01]
+
+Retrievers: `hybrid` (the product), `bm25` and `dense` (one ranking each, no
+direct paragraph lookup or law priors), `naive` (LangChain
+RecursiveCharacterTextSplitter 1000/200 into Chroma, dense only). Every
+configuration is answered with the same extractive answerer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from evals.metrics import KEYS, aggregate, question_metrics
+
+RETRIEVERS = ("hybrid", "bm25", "dense", "naive")
+KINDS = ("lookup", "change", "deadline", "definition", "source_doc", "out_of_scope")
+
+
+def load_questions(path: str | Path) -> list[dict]:
+    """Read any JSONL file in the gold format; unknown keys are kept, missing
+    optional ones get defaults; a bad line stops with its line number."""
+    questions = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SystemExit(f"{path}:{n}: not JSON ({exc})")
+        if "question" not in q or "expected" not in q:
+            raise SystemExit(f"{path}:{n}: needs 'question' and 'expected'")
+        q.setdefault("id", f"line{n}")
+        q.setdefault("kind", "out_of_scope" if not q["expected"] else "lookup")
+        q.setdefault("answer_facts", [])
+        questions.append(q)
+    return questions
+
+
+def build_retriever(name: str, settings):
+    from assistant.retrieval.hybrid import HybridRetriever
+
+    if name == "hybrid":
+        return HybridRetriever(settings)
+    if name == "bm25":
+        return HybridRetriever(settings, weights={"bm25": 1.0, "dense": 0.0}, direct_lookup=False, priors=False)
+    if name == "dense":
+        return HybridRetriever(settings, weights={"bm25": 0.0, "dense": 1.0}, direct_lookup=False, priors=False)
+    if name == "naive":
+        from evals.naive import NaiveRetriever
+
+        return NaiveRetriever(settings, HybridRetriever(settings, use_dense=False))
+    raise SystemExit(f"unknown retriever {name!r}; choose from {', '.join(RETRIEVERS)}")
+
+
+def run_retriever(name: str, settings, questions: list[dict], k: int, date: str) -> dict:
+    from assistant.answering.extractive import ExtractiveAnswerer, QuestionError, validate_question
+
+    retriever = build_retriever(name, settings)
+    answerer = ExtractiveAnswerer(retriever, settings)
+    if questions:  # load models before timing
+        retriever.search(questions[0]["question"], k=k, date=date)
+    rows = []
+    for q in questions:
+        t = time.perf_counter()
+        try:
+            question = validate_question(q["question"], settings.max_question_chars)
+        except QuestionError as exc:
+            rows.append({"id": q["id"], "kind": q["kind"], "error": str(exc), "retrieved": [], "cited": [],
+                         **question_metrics(q["expected"], [], [], [], True, "", q["answer_facts"])})
+            continue
+        result = retriever.search(question, k=max(k, 10), date=date)
+        answer = answerer.compose(question, result, date)
+        latency = (time.perf_counter() - t) * 1000
+        if hasattr(retriever, "retrieved_labels"):
+            retrieved = retriever.retrieved_labels(result)
+        else:
+            retrieved = list(dict.fromkeys(sp.passage.label for sp in result.passages))
+        quotes_ok = []
+        for c in answer.citations:
+            passage = retriever.store.get(c.passage_id)
+            quotes_ok.append(bool(passage and c.quote and c.quote in passage.text))
+        cited = [c.label for c in answer.citations]
+        m = question_metrics(q["expected"], retrieved[:k], cited, quotes_ok, answer.abstained, answer.text, q["answer_facts"])
+        rows.append({"id": q["id"], "kind": q["kind"], "question": q["question"], "expected": q["expected"],
+                     "retrieved": retrieved[:k], "cited": cited, "latency_ms": latency, **m})
+    by_kind = {kind: aggregate([r for r in rows if r["kind"] == kind]) for kind in KINDS if any(r["kind"] == kind for r in rows)}
+    for kind in sorted({r["kind"] for r in rows} - set(KINDS)):
+        by_kind[kind] = aggregate([r for r in rows if r["kind"] == kind])
+    return {"overall": aggregate(rows), "by_kind": by_kind, "questions": rows}
+
+
+def _fmt(v) -> str:
+    return "   -  " if v is None else (f"{v:6.0f}" if v > 1.5 else f"{v:6.3f}")
+
+
+SHORT = {"hit@1": "hit@1", "hit@5": "hit@5", "recall@5": "rec@5", "mrr@10": "mrr@10", "citation_recall": "citR",
+         "citation_precision": "citP", "citation_precision_lenient": "citPlen", "quote_fidelity": "quote",
+         "abstention_accuracy": "abst", "fact_recall": "facts", "latency_p50_ms": "p50ms", "latency_p95_ms": "p95ms"}
+
+
+def print_table(report: dict, out=None) -> None:
+    out = out or sys.stdout
+    header = f"{'retriever':10s} {'kind':13s} {'n':>4s} " + " ".join(f"{SHORT[k]:>7s}" for k in KEYS)
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    for name, res in report["retrievers"].items():
+        for kind, agg in [("overall", res["overall"]), *res["by_kind"].items()]:
+            print(f"{name:10s} {kind:13s} {agg['n']:4d} " + " ".join(f"{_fmt(agg[k]):>7s}" for k in KEYS), file=out)
+        print(file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--questions", required=True)
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--retriever", nargs="+", default=["hybrid"], choices=RETRIEVERS)
+    parser.add_argument("--json", dest="json_out")
+    parser.add_argument("--data-dir")
+    parser.add_argument("--date", help="reference date (default: the settings' date)")
+    args = parser.parse_args(argv)
+
+    from assistant.config import load_settings
+    from assistant.index.ingest import ingest
+
+    settings = load_settings(data_dir=args.data_dir, reference_date=args.date)
+    if not (settings.index_dir / "passages.jsonl").exists():
+        print(f"no index in {settings.index_dir}; ingesting first", file=sys.stderr)
+        ingest(settings, progress=False)
+    questions = load_questions(args.questions)
+    report = {"questions_file": str(args.questions), "n": len(questions), "k": args.k,
+              "reference_date": settings.date, "retrievers": {}}
+    for name in args.retriever:
+        started = time.perf_counter()
+        report["retrievers"][name] = run_retriever(name, settings, questions, args.k, settings.date)
+        report["retrievers"][name]["seconds"] = time.perf_counter() - started
+    print_table(report)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"wrote {args.json_out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
