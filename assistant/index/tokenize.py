@@ -50,8 +50,45 @@ ABBREVIATIONS = {
     "anmälningsplikt": "skyldiga att anmäla",
     "lex sarah": "missförhållanden rapportera",
     "ungdomar": "unga",
-    "kids": "barn",
-    "dagar": "dagar",
+    "tonåring": "barn unga",
+    "tjej": "barn",
+    "kille": "barn",
+    "flicka": "barn",
+    "pojke": "barn",
+    "mamma": "vårdnadshavare förälder",
+    "pappa": "vårdnadshavare förälder",
+    "mamman": "vårdnadshavare förälder",
+    "pappan": "vårdnadshavare förälder",
+    "föräldrar": "vårdnadshavare",
+    "föräldrarna": "vårdnadshavare",
+    "pensionär": "äldre personer",
+    "pensionärer": "äldre personer",
+    "jobba": "arbeta",
+    "jobbar": "arbetar",
+    "privat": "enskild verksamhet",
+    "privata": "enskild verksamhet",
+    "företag": "enskild verksamhet",
+    "bolag": "enskild verksamhet",
+    "anhörig": "närstående",
+    "anhöriga": "närstående",
+    "journal": "personakt dokumentation handlingar",
+    "journalen": "personakt dokumentation handlingar",
+    "placera": "vård utanför det egna hemmet",
+    "placering": "vård utanför det egna hemmet",
+    "placeras": "vård utanför det egna hemmet",
+    "tvång": "utan samtycke",
+    "frivilligt": "samtycke",
+    "pengar": "ekonomiskt bistånd",
+    "betala tillbaka": "återkrav återbetala",
+    "kräva tillbaka": "återkrav återbetala",
+    "missbrukare": "missbruk beroende",
+    "alkohol": "missbruk beroende",
+    "droger": "missbruk beroende",
+    "deadline": "inom tid",
+    "tidsfrist": "inom tid",
+    "lämna ut": "uppgiftsskyldighet lämna uppgifter",
+    "socialsekreterare": "personal handläggning",
+    "handläggare": "personal handläggning",
 }
 
 
@@ -132,6 +169,8 @@ def correct_word(word: str, vocabulary: frozenset[str] | set[str]) -> str | None
 def expand_query(text: str) -> str:
     lowered = text.lower()
     extra = []
+    if re.search(r"\b\d{1,2}[- ]?åri(g|ng)", lowered):
+        extra.append("barn unga")
     for abbr, expansion in ABBREVIATIONS.items():
         if re.search(rf"(?<![\wåäö]){re.escape(abbr)}(?![\wåäö])", lowered):
             extra.append(expansion)

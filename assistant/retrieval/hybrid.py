@@ -13,10 +13,19 @@ import numpy as np
 from assistant.config import Settings
 from assistant.index.store import PassageStore
 from assistant.labels import statute_label
-from assistant.retrieval.references import NEW_SFS, OLD_SFS, find_references, law_hint
+from assistant.retrieval.references import (
+    NEW_SFS,
+    OLD_SFS,
+    asks_about_documents,
+    asks_about_transition,
+    find_references,
+    law_hint,
+)
 from assistant.types import Passage, ScoredPassage
 
 RRF_K = 60
+RERANK_DEPTH = 20  # fused hits re-scored by term coverage
+RERANK_WEIGHT = 0.6  # weight of coverage against the normalised fused score
 NEW_LAW_PRIOR = 1.15  # the product is about the new law: the old law yields unless asked for
 
 
@@ -94,6 +103,7 @@ class HybridRetriever:
         self.use_bm25 = self.weights.get("bm25", 0) > 0
         self.rrf_k = RRF_K
         self.direct_lookup = direct_lookup  # a named paragraph first
+        self.rerank = priors  # coverage re-ranking belongs to the product configuration
         self.priors = priors  # law hints ("gamla SoL") and the new-law prior
         self._vectors = None
         self._lock = threading.Lock()
@@ -117,6 +127,45 @@ class HybridRetriever:
         if date not in self._keep_cache:
             self._keep_cache[date] = select_versions(self.store.passages, date)
         return self._keep_cache[date]
+
+    def _rerank(self, question: str, fused: list[ScoredPassage]) -> list[ScoredPassage]:
+        """Re-score the top hits: normalised fused score + weighted share of the
+        question's terms (IDF-weighted, unknown words count against) that the
+        passage with its headings contains. A second, presence-based lexical view
+        that BM25's term-frequency saturation and the weak dense model miss."""
+        from assistant.retrieval.evidence import QuestionTerms, passage_coverage
+
+        terms = QuestionTerms(question, self.keyword)
+        head, tail = fused[:RERANK_DEPTH], fused[RERANK_DEPTH:]
+        top = max(sp.score for sp in head) or 1.0
+        for sp in head:
+            coverage = passage_coverage(terms, sp.passage, self.keyword)
+            sp.sources["coverage"] = round(coverage, 4)
+            sp.score = sp.score / top + RERANK_WEIGHT * coverage
+        head.sort(key=lambda sp: -sp.score)
+        floor = head[-1].score if head else 0.0
+        for sp in tail:  # keep the tail below the re-ranked head
+            sp.score = min(sp.score / top, floor - 1e-6)
+        return head + tail
+
+    def _prior(self, p: Passage, hinted_sfs: str, transition: bool, documents: bool) -> float:
+        """Query-intent priors (general rules, not tuned to single questions)."""
+        if not self.priors:
+            return 1.0
+        factor = 1.0
+        transitional = "övergångsbestämmelser" in p.label
+        if p.kind == "statute":
+            if hinted_sfs and p.label.startswith(hinted_sfs) and not (transitional and p.law_version == "old"):
+                factor *= 1.5
+            elif not hinted_sfs and p.law_version == "old":
+                factor /= NEW_LAW_PRIOR
+            if transitional and p.law_version == "old":
+                factor /= 2  # the old law's own transitions (2002-2024) rarely answer anything today
+            if transition and transitional and p.law_version == "new":
+                factor *= 2
+        if documents and p.kind != "statute":
+            factor *= 1.5
+        return factor
 
     def lookup(self, label: str, date: str | None = None) -> list[Passage]:
         """All passages (parts) of one label, in the version in force on `date`."""
@@ -177,18 +226,19 @@ class HybridRetriever:
 
         hint = law_hint(question) if self.priors else None
         hinted_sfs = {"old": OLD_SFS, "new": NEW_SFS}.get(hint or "")
+        transition = self.priors and asks_about_transition(question)
+        documents = self.priors and asks_about_documents(question)
         fused: list[ScoredPassage] = []
         for pid, ranks in ranked.items():
             p = self.store.get(pid)
             if p is None:
                 continue
             score = sum(self.weights.get(name, 0) / (self.rrf_k + r) for name, r in ranks.items())
-            if hinted_sfs and p.label.startswith(hinted_sfs):
-                score *= 1.5
-            elif self.priors and not hinted_sfs and p.law_version == "old":
-                score /= NEW_LAW_PRIOR
+            score *= self._prior(p, hinted_sfs, transition, documents)
             fused.append(ScoredPassage(p, score, dict(ranks)))
         fused.sort(key=lambda sp: -sp.score)
+        if self.rerank and fused:
+            fused = self._rerank(question, fused)
 
         top = [ScoredPassage(p, 1.0, {"direct": 1}) for p in direct]
         seen = {p.id for p in direct}

@@ -51,3 +51,27 @@ def find_references(text: str) -> list[Reference]:
         if ref not in refs:
             refs.append(ref)
     return refs
+
+
+# Questions about which law applies across 1 July 2025, or about the transition.
+_TRANSITION = re.compile(
+    r"övergång|ikraftträd|träd(de|er) i kraft|upphörde|upphävd|före (den )?1 juli|innan (den )?1 juli|"
+    r"\b(juni|maj|april|mars) 2025\b|gamla eller (den )?nya|nya eller (den )?gamla|gäller fortfarande|fortfarande gäll|"
+    r"\bfattats före\b|\bbeslutats före\b",
+    re.I,
+)
+# Questions about the reform documents and what organisations say, not the law text.
+_DOCUMENTS = re.compile(
+    r"\b(regeringen|regeringens|minister\w*|utredningen|utredaren|utredningens|SOU|propositionen|proposition|prop\.?|"
+    r"pressmeddelande\w*|debattartikel\w*|artikel\w*|direktiv\w*|SKR|Governo|Humana|ESF\w*|förstudie\w*|"
+    r"lagrådsremiss\w*|remiss\w*|blogg\w*|överenskommelse\w*|Stockholms stad|Winberg)\b",
+    re.I,
+)
+
+
+def asks_about_transition(text: str) -> bool:
+    return bool(_TRANSITION.search(text))
+
+
+def asks_about_documents(text: str) -> bool:
+    return bool(_DOCUMENTS.search(text))

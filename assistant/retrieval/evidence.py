@@ -44,12 +44,22 @@ class QuestionTerms:
         self.total = sum(self.weights.values()) or 1.0
         self.asks_time = bool(_TIME_QUESTION.search(question))
 
+    @property
+    def unknown_share(self) -> float:
+        """Share of the question's weight carried by words the sources never use."""
+        return sum(w for t, w in self.weights.items() if t not in self.known) / self.total
+
     def coverage(self, tokens: set[str]) -> float:
         return sum(w for t, w in self.weights.items() if t in tokens) / self.total
 
 
 def text_tokens(text: str, keyword: KeywordIndex) -> set[str]:
     return set(tokenize_document(text, keyword.vocabulary))
+
+
+def passage_coverage(terms: "QuestionTerms", passage, keyword: KeywordIndex) -> float:
+    """Coverage of the question by a passage together with its headings."""
+    return terms.coverage(text_tokens(f"{passage.chapter_title} {passage.heading} {passage.text}", keyword))
 
 
 def mentions_time(text: str) -> bool:
