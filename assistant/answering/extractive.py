@@ -23,6 +23,7 @@ from assistant.types import Answer, Citation, Passage, ScoredPassage
 MAX_UNKNOWN = 0.45
 MIN_COVERAGE = 0.20
 MAX_QUOTES = 3
+RELATIVE_FLOOR = 0.7  # a quote scores at least this share of the best one
 MAX_QUOTES_PER_PASSAGE = 2
 MIN_SENTENCE_COVERAGE = 0.2  # a quote must itself contain some of the question's terms
 SENTENCE_PASSAGES = 5  # sentences are picked from this many top passages
@@ -135,7 +136,7 @@ class ExtractiveAnswerer:
                     continue
                 score = own
                 score += 0.35 * coverages[rank]  # context: headings and the rest of the paragraph
-                score += 0.25 / (1 + rank)  # retrieval rank
+                score += 0.5 / (1 + rank)  # retrieval rank: quotes come from the best passages
                 if terms.asks_time and mentions_time(sentence):
                     score += 0.3
                 if is_direct:
@@ -153,7 +154,7 @@ class ExtractiveAnswerer:
         for c in candidates:
             if len(chosen) >= MAX_QUOTES:
                 break
-            if c.score < 0.7 * best:
+            if c.score < RELATIVE_FLOOR * best:
                 break
             pid = c.scored.passage.id
             if per_passage.get(pid, 0) >= MAX_QUOTES_PER_PASSAGE:
