@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 EXIT_BAD_INPUT = 2
@@ -155,6 +156,18 @@ def cmd_repl(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from assistant.ui.app import serve
+
+    settings = _settings(args)
+    if not (settings.index_dir / "passages.jsonl").exists():
+        print(f"Fel: inget index i {settings.index_dir}: kör `assistant ingest` först", file=sys.stderr)
+        return EXIT_NOT_READY
+    print(f"Öppna http://{args.host}:{args.port} i webbläsaren (Ctrl-C avslutar).")
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
 def cmd_status(args) -> int:
     settings = _settings(args)
     state_path = settings.index_dir / "state.json"
@@ -195,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date")
     p.set_defaults(func=cmd_repl)
 
+    p = sub.add_parser("serve", help="starta chatten i webbläsaren")
+    p.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_PORT", "7860")))
+    p.add_argument("--date")
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("status", help="visa vad som är indexerat")
     p.set_defaults(func=cmd_status)
     return parser
@@ -206,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # last resort: one clear line, not a stack trace
         from assistant.index.embeddings import EmbeddingModelError
         from assistant.sources.manifest import ManifestError

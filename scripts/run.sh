@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up, get the sources (the local mirror ../shared/corpus when there is no
-# internet), index them, and start the assistant. With arguments, ask that question.
+# internet), index them, and open the chat at http://127.0.0.1:7860
+# (ASSISTANT_HOST / ASSISTANT_PORT). With arguments, answer that question in the
+# terminal instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -10,4 +12,4 @@ assistant ingest
 if [ "$#" -gt 0 ]; then
   exec assistant ask "$@"
 fi
-exec assistant repl
+exec assistant serve

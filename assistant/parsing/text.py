@@ -23,7 +23,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     "enligt 27 kap. 5 §" and numbered lists stay whole.
     """
     spans: list[tuple[int, int]] = []
-    for block in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, re.S):
+    # Blank lines (stycken) and bulleted lines (web lists) separate sentences.
+    for block in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*\n\s*[•*]\s|\s*$)", text, re.S):
         start = block.start()
         for m in _BOUNDARY.finditer(block.group()):
             end = block.start() + m.end()

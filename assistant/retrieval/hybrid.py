@@ -26,6 +26,7 @@ from assistant.types import Passage, ScoredPassage
 RRF_K = 60
 RERANK_DEPTH = 20  # fused hits re-scored by term coverage
 RERANK_WEIGHT = 0.6  # weight of coverage against the normalised fused score
+STATUTE_PRIOR = 1.2
 NEW_LAW_PRIOR = 1.15  # the product is about the new law: the old law yields unless asked for
 
 
@@ -165,6 +166,8 @@ class HybridRetriever:
                 factor *= 2
         if documents and p.kind != "statute":
             factor *= 1.5
+        elif not documents and p.kind == "statute":
+            factor *= STATUTE_PRIOR  # a question that names no document asks what the law says
         return factor
 
     def lookup(self, label: str, date: str | None = None) -> list[Passage]:

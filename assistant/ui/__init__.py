@@ -1,0 +1,1 @@
+"""The staff chat (Gradio): pure chat helpers in chat.py, the page in app.py."""

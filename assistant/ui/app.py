@@ -1,0 +1,164 @@
+"""The staff chat: `assistant serve` (Gradio Blocks, Swedish UI).
+
+Named API endpoints (gradio_client): `/fraga` (question, sources) -> Answer as a
+dict, and `/chat` (the chat turn the page itself uses).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry: questions stay here
+
+import gradio as gr  # noqa: E402
+
+from assistant.config import Settings  # noqa: E402
+from assistant.ui.chat import (  # noqa: E402
+    SOURCE_CHOICES,
+    FeedbackLog,
+    answer_markdown,
+    copy_text,
+    filters_from_choices,
+    mask_personnummer,
+    passages_html,
+    standalone_question,
+)
+
+EXAMPLES = [
+    "Vad innebär insatser utan individuell behovsprövning?",
+    "Hur lång tid har socialnämnden på sig att göra en förhandsbedömning?",
+    "Vem är skyldig att anmäla oro för att ett barn far illa?",
+    "Vad säger 20 kap. 2 § nya SoL?",
+    "Vilken lag gäller för ett överklagande av ett beslut från juni 2025?",
+]
+
+CSS = """
+.passage {border-left: 4px solid #2f6f9f; padding: 6px 10px; margin: 8px 0; background: #f7f9fb;}
+.passage .label {font-size: 0.95em;} .passage .heading {font-style: italic; color: #444; margin: 2px 0 4px;}
+.passage .date {color: #8a4b00;} .passage mark {background: #ffe58a;}
+.notice {background: #fff4e5; border: 1px solid #f0c36d; padding: 6px 10px; border-radius: 4px;}
+"""
+
+NOTICE = (
+    "<div class='notice'><b>Skriv inga personuppgifter om klienter</b> (sekretess). "
+    "Personnummer tas bort automatiskt och sparas aldrig. Svaren är citat ur lagtexten och "
+    "de andra källorna – kontrollera alltid mot den officiella texten.</div>"
+)
+
+
+class AnswerService:
+    """Loads the index in the background so the page is up at once."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.ready = threading.Event()
+        self.error: str | None = None
+        self.answerer = None
+        threading.Thread(target=self._load, daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            from assistant.answering.extractive import ExtractiveAnswerer
+            from assistant.retrieval.hybrid import HybridRetriever
+
+            retriever = HybridRetriever(self.settings)
+            retriever.warm_up()
+            self.answerer = ExtractiveAnswerer(retriever, self.settings)
+        except Exception as exc:  # shown on the page instead of a crash
+            self.error = str(exc)
+        finally:
+            self.ready.set()
+
+    def get(self, timeout: float = 60.0):
+        if not self.ready.wait(timeout):
+            raise gr.Error("Indexet laddas fortfarande. Försök igen om en stund.")
+        if self.error:
+            raise gr.Error(f"Assistenten kan inte svara: {self.error}")
+        return self.answerer
+
+
+def build_app(settings: Settings) -> gr.Blocks:
+    from assistant.answering.extractive import QuestionError
+
+    service = AnswerService(settings)
+    feedback = FeedbackLog(settings.index_dir.parent / "feedback.jsonl")
+
+    def ask(question: str, sources: list[str] | None = None) -> dict:
+        """Answer one question (API: /fraga). Personnummer are masked first."""
+        question, _ = mask_personnummer(question or "")
+        try:
+            answer = service.get().answer(question, filters=filters_from_choices(sources))
+        except QuestionError as exc:
+            raise gr.Error(str(exc))
+        return answer.to_dict()
+
+    def chat(message: str, history: list, sources: list[str], answers: list):
+        """One chat turn: follow-ups are read with the previous question."""
+        history = list(history or [])
+        masked, had_pnr = mask_personnummer(message or "")
+        if not masked.strip():
+            gr.Warning("Frågan är tom. Skriv en fråga om socialtjänstlagen.")
+            return "", history, gr.update(), gr.update(), answers
+        question = standalone_question(masked, history)
+        try:
+            answer = service.get().answer(question, filters=filters_from_choices(sources))
+        except QuestionError as exc:
+            history += [{"role": "user", "content": masked}, {"role": "assistant", "content": f"⚠️ {exc}"}]
+            return "", history, gr.update(), gr.update(), answers + [None]
+        text = answer_markdown(answer, asked=masked)
+        if had_pnr:
+            text = "🔒 Personnumret i frågan har tagits bort och sparas inte.\n\n" + text
+        history += [{"role": "user", "content": masked}, {"role": "assistant", "content": text}]
+        return "", history, passages_html(answer), copy_text(answer), answers + [answer.to_dict()]
+
+    def on_like(data: gr.LikeData, answers: list, history: list, include_question: bool):
+        turn = data.index[0] // 2 if isinstance(data.index, (list, tuple)) else int(data.index) // 2
+        answer = answers[turn] if 0 <= turn < len(answers) else None
+        question = None
+        if include_question and answer:
+            question = answer.get("question")
+        feedback.record("upp" if data.liked else "ned", answer, question, include_question)
+        gr.Info("Tack för återkopplingen!")
+
+    with gr.Blocks(title="Socialtjänstlagen – frågor med källor") as demo:
+        gr.Markdown("# Socialtjänstlagen – frågor med källor\nSvar ur nya socialtjänstlagen (SFS 2025:400), "
+                    "gamla lagen (SFS 2001:453), förarbetena och artiklar – alltid med citat och källa.")
+        gr.HTML(NOTICE)
+        answers = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Samtal", height=460, elem_id="chatbot",
+                                     feedback_options=("Like", "Dislike"))
+                question = gr.Textbox(label="Din fråga", placeholder="T.ex. Hur lång tid har nämnden på sig för en förhandsbedömning?",
+                                      elem_id="question", lines=2, max_lines=6)
+                with gr.Row():
+                    send = gr.Button("Fråga", variant="primary", elem_id="send")
+                    clear = gr.Button("Rensa samtalet", elem_id="clear")
+                gr.Examples(EXAMPLES, inputs=question, label="Exempelfrågor")
+            with gr.Column(scale=2):
+                sources = gr.CheckboxGroup(list(SOURCE_CHOICES), label="Sök i källorna (inget val = alla)", elem_id="sources")
+                gr.Markdown("### Citerade avsnitt")
+                passages = gr.HTML("<p class='no-sources'>Ställ en fråga för att se källorna här.</p>", elem_id="passages")
+                copy = gr.Textbox(label="Kopiera svar med källor", lines=4, max_lines=12, buttons=["copy"],
+                                  elem_id="copy", interactive=False)
+                include_question = gr.Checkbox(label="Spara min fråga tillsammans med tumme upp/ned (annars sparas bara betyget)",
+                                               value=False, elem_id="include-question")
+
+        inputs = [question, chatbot, sources, answers]
+        outputs = [question, chatbot, passages, copy, answers]
+        send.click(chat, inputs, outputs, api_name="chat")
+        question.submit(chat, inputs, outputs, api_visibility="private")
+        clear.click(lambda: ([], "<p class='no-sources'>Ställ en fråga för att se källorna här.</p>", "", []),
+                    None, [chatbot, passages, copy, answers], api_visibility="private")
+        chatbot.like(on_like, [answers, chatbot, include_question], None, api_visibility="private")
+        gr.api(ask, api_name="fraga")
+    demo.queue(default_concurrency_limit=4)
+    return demo
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, prevent_thread_lock: bool = False):
+    demo = build_app(settings)
+    demo.launch(server_name=host, server_port=port, css=CSS, show_error=True, quiet=False,
+                prevent_thread_lock=prevent_thread_lock, footer_links=["api"])
+    return demo

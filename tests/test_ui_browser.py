@@ -1,0 +1,79 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against
+the app on a free loopback port; and the named API through gradio_client."""
+
+import json
+import re
+import socket
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(indexed_settings):
+    from assistant.ui.app import serve
+
+    port = _free_port()
+    demo = serve(indexed_settings, host="127.0.0.1", port=port, prevent_thread_lock=True)
+    yield f"http://127.0.0.1:{port}"
+    demo.close()
+
+
+def test_named_api_endpoint(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    assert {"/fraga", "/chat"} <= set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    result = client.predict("Hur lång tid har socialnämnden på sig att göra en förhandsbedömning? 19850101-1234",
+                            [], api_name="/fraga")
+    assert result["citations"][0]["label"] == "SFS 2025:400 20 kap. 2 §"
+    assert "fjorton dagar" in result["citations"][0]["quote"]
+    assert "19850101-1234" not in json.dumps(result, ensure_ascii=False)  # masked before anything else
+    old = client.predict("inom hur lång tid ska beslut om att inleda utredning om barn fattas",
+                         ["Gamla lagen (SFS 2001:453)"], api_name="/fraga")
+    assert old["citations"] and all(c["label"].startswith("SFS 2001:453") for c in old["citations"])
+
+
+def test_chat_in_a_real_browser(app_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        expect(page.get_by_text("Skriv inga personuppgifter om klienter")).to_be_visible(timeout=30_000)
+
+        page.locator("#question textarea").fill("Vad innebär insatser utan individuell behovsprövning?")
+        page.locator("#send").click()
+        bot = page.locator("#chatbot")
+        expect(bot).to_contain_text("[1]", timeout=30_000)
+        expect(bot).to_contain_text("SFS 2025:400 11 kap. 5 §")
+        passages = page.locator("#passages")
+        expect(passages).to_contain_text("SFS 2025:400 11 kap. 5 §")
+        expect(passages).to_contain_text("Följande insatser kräver dock alltid en individuell behovsprövning")
+        expect(passages.locator("mark").first).to_be_visible()
+
+        # Filter to the old law and ask a follow-up in the context of the conversation.
+        page.get_by_label("Gamla lagen (SFS 2001:453)").check()
+        page.locator("#question textarea").fill("vad stod i gamla lagen?")
+        page.locator("#send").click()
+        expect(bot).to_contain_text("Tolkad som", timeout=30_000)
+        expect(passages).to_contain_text("SFS 2001:453", timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+        text = passages.inner_text()
+        assert re.search(r"SFS 2001:453 \d+ (a )?kap\. \d+", text)
+        assert "SFS 2025:400" not in text
+        browser.close()
