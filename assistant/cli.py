@@ -156,6 +156,65 @@ def cmd_repl(args) -> int:
     return 0
 
 
+def load_concordance(settings, retriever):
+    from assistant.changes.concordance import Concordance
+
+    vectors = retriever.vectors if retriever.use_dense else None
+    return Concordance.load_or_build(retriever.store, settings.index_dir, vectors)
+
+
+def _retriever_or_exit(settings):
+    from assistant.retrieval.hybrid import HybridRetriever, IndexMissing
+
+    try:
+        return HybridRetriever(settings)
+    except IndexMissing as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_concordance(args) -> int:
+    settings = _settings(args)
+    retriever = _retriever_or_exit(settings)
+    if retriever is None:
+        return EXIT_NOT_READY
+    concordance = load_concordance(settings, retriever)
+    if args.json:
+        for pair in concordance.pairs:
+            print(pair.to_json())
+        return 0
+    for p in concordance.pairs:
+        print(f"{p.old or '(ny)':32s} -> {', '.join(p.new) or '(ingen)':60s} {p.relation:14s} {p.score:.2f} {p.basis}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from assistant.changes.compare import compare, render_comparison_text
+
+    settings = _settings(args)
+    retriever = _retriever_or_exit(settings)
+    if retriever is None:
+        return EXIT_NOT_READY
+    comparison = compare(" ".join(args.reference), retriever, load_concordance(settings, retriever))
+    if comparison is None:
+        print("Fel: ange en paragraf, t.ex. \"11 kap. 1 a § gamla SoL\" eller \"20 kap. 2 §\"", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(render_comparison_text(comparison))
+    return 0 if not comparison.missing else EXIT_BAD_INPUT
+
+
+def cmd_changes(args) -> int:
+    from assistant.changes.overview import overview, render_markdown
+
+    settings = _settings(args)
+    retriever = _retriever_or_exit(settings)
+    if retriever is None:
+        return EXIT_NOT_READY
+    concordance = load_concordance(settings, retriever)
+    print(render_markdown(overview(concordance, retriever), concordance.basis))
+    return 0
+
+
 def cmd_serve(args) -> int:
     from assistant.ui.app import serve
 
@@ -207,6 +266,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("repl", help="ställ frågor i terminalen")
     p.add_argument("--date")
     p.set_defaults(func=cmd_repl)
+
+    p = sub.add_parser("concordance", help="gamla lagens paragrafer och deras motsvarigheter i nya lagen")
+    p.add_argument("--json", action="store_true", help="ett JSON-objekt per rad")
+    p.set_defaults(func=cmd_concordance)
+
+    p = sub.add_parser("compare", help="jämför en paragraf i gamla och nya lagen, ord för ord")
+    p.add_argument("reference", nargs="+", help='t.ex. "11 kap. 1 a § gamla SoL" eller "20 kap. 2 §"')
+    p.add_argument("--date")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("changes", help="översikt: nytt från 1 juli 2025")
+    p.set_defaults(func=cmd_changes)
 
     p = sub.add_parser("serve", help="starta chatten i webbläsaren")
     p.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))
