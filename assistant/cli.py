@@ -119,7 +119,24 @@ def cmd_ask(args) -> int:
     except IndexMissing as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return EXIT_NOT_READY
-    answer = answerer.answer(question, filters=filters, k=args.k)
+    from assistant.answering.changes import answer_changes, intent
+
+    kind = intent(question)
+    if kind == "compare":
+        from assistant.changes.compare import compare, render_comparison_text
+
+        comparison = compare(question, answerer.retriever, load_concordance(settings, answerer.retriever), settings.date)
+        if args.json:
+            from dataclasses import asdict
+
+            print(json.dumps(asdict(comparison), ensure_ascii=False, indent=2, default=str))
+        else:
+            print(render_comparison_text(comparison))
+        return 0
+    if kind == "changes":
+        answer = answer_changes(question, answerer, load_concordance(settings, answerer.retriever), settings.date)
+    else:
+        answer = answerer.answer(question, filters=filters, k=args.k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -77,3 +77,29 @@ def test_chat_in_a_real_browser(app_url):
         assert re.search(r"SFS 2001:453 \d+ (a )?kap\. \d+", text)
         assert "SFS 2025:400" not in text
         browser.close()
+
+
+def test_change_guide_in_the_browser(app_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        page.locator("#question textarea").fill("Vad motsvarar 11 kap. 1 a § i gamla SoL?")
+        page.locator("#send").click()
+        passages = page.locator("#passages")
+        expect(passages).to_contain_text("Ändringar ord för ord", timeout=30_000)
+        expect(passages).to_contain_text("SFS 2025:400 20 kap. 2 §")
+        expect(passages.locator("ins").first).to_be_visible()
+        expect(passages.locator("del").first).to_be_visible()
+        expect(page.locator("#chatbot")).to_contain_text("härledd ur lagtexterna")
+        page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+
+        page.get_by_role("tab", name="Nytt från 1 juli 2025").click()
+        overview = page.locator("#overview")
+        expect(overview).to_contain_text("Nytt från 1 juli 2025", timeout=30_000)
+        expect(overview).to_contain_text("SFS 2025:400 6 kap.")
+        page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+        browser.close()

@@ -13,6 +13,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry: ques
 
 import gradio as gr  # noqa: E402
 
+from assistant.answering.changes import answer_changes, intent  # noqa: E402
+from assistant.changes.compare import (  # noqa: E402
+    compare,
+    comparison_markdown,
+    render_comparison_html,
+    render_comparison_text,
+)
 from assistant.config import Settings  # noqa: E402
 from assistant.ui.chat import (  # noqa: E402
     SOURCE_CHOICES,
@@ -27,6 +34,8 @@ from assistant.ui.chat import (  # noqa: E402
 
 EXAMPLES = [
     "Vad innebär insatser utan individuell behovsprövning?",
+    "Vad motsvarar 11 kap. 1 a § i gamla SoL?",
+    "Vad är nytt om förhandsbedömning?",
     "Hur lång tid har socialnämnden på sig att göra en förhandsbedömning?",
     "Vem är skyldig att anmäla oro för att ett barn far illa?",
     "Vad säger 20 kap. 2 § nya SoL?",
@@ -37,6 +46,9 @@ CSS = """
 .passage {border-left: 4px solid #2f6f9f; padding: 6px 10px; margin: 8px 0; background: #f7f9fb;}
 .passage .label {font-size: 0.95em;} .passage .heading {font-style: italic; color: #444; margin: 2px 0 4px;}
 .passage .date {color: #8a4b00;} .passage mark {background: #ffe58a;}
+.comparison .sides {display: flex; gap: 12px;} .comparison .side {flex: 1; min-width: 0;}
+.comparison del {background: #fde2e1; color: #8a1c1c;} .comparison ins {background: #dff5df; color: #15521a; text-decoration: none;}
+.comparison .diff {border: 1px solid #ddd; padding: 6px 10px; line-height: 1.6;} .basis {color: #666; font-size: 0.9em;}
 .notice {background: #fff4e5; border: 1px solid #f0c36d; padding: 6px 10px; border-radius: 4px;}
 """
 
@@ -55,6 +67,8 @@ class AnswerService:
         self.ready = threading.Event()
         self.error: str | None = None
         self.answerer = None
+        self.concordance = None
+        self.overview_md = ""
         threading.Thread(target=self._load, daemon=True).start()
 
     def _load(self) -> None:
@@ -62,9 +76,14 @@ class AnswerService:
             from assistant.answering.extractive import ExtractiveAnswerer
             from assistant.retrieval.hybrid import HybridRetriever
 
+            from assistant.changes.overview import overview, render_markdown
+            from assistant.cli import load_concordance
+
             retriever = HybridRetriever(self.settings)
             retriever.warm_up()
             self.answerer = ExtractiveAnswerer(retriever, self.settings)
+            self.concordance = load_concordance(self.settings, retriever)
+            self.overview_md = render_markdown(overview(self.concordance, retriever), self.concordance.basis)
         except Exception as exc:  # shown on the page instead of a crash
             self.error = str(exc)
         finally:
@@ -101,8 +120,17 @@ def build_app(settings: Settings) -> gr.Blocks:
             gr.Warning("Frågan är tom. Skriv en fråga om socialtjänstlagen.")
             return "", history, gr.update(), gr.update(), answers
         question = standalone_question(masked, history)
+        answerer = service.get()
+        kind = intent(question)
+        if kind == "compare":
+            comparison = compare(question, answerer.retriever, service.concordance, settings.date)
+            history += [{"role": "user", "content": masked}, {"role": "assistant", "content": comparison_markdown(comparison)}]
+            return "", history, render_comparison_html(comparison), render_comparison_text(comparison), answers + [None]
         try:
-            answer = service.get().answer(question, filters=filters_from_choices(sources))
+            if kind == "changes":
+                answer = answer_changes(question, answerer, service.concordance, settings.date)
+            else:
+                answer = answerer.answer(question, filters=filters_from_choices(sources))
         except QuestionError as exc:
             history += [{"role": "user", "content": masked}, {"role": "assistant", "content": f"⚠️ {exc}"}]
             return "", history, gr.update(), gr.update(), answers + [None]
@@ -126,24 +154,30 @@ def build_app(settings: Settings) -> gr.Blocks:
                     "gamla lagen (SFS 2001:453), förarbetena och artiklar – alltid med citat och källa.")
         gr.HTML(NOTICE)
         answers = gr.State([])
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Samtal", height=460, elem_id="chatbot",
-                                     feedback_options=("Like", "Dislike"))
-                question = gr.Textbox(label="Din fråga", placeholder="T.ex. Hur lång tid har nämnden på sig för en förhandsbedömning?",
-                                      elem_id="question", lines=2, max_lines=6)
-                with gr.Row():
-                    send = gr.Button("Fråga", variant="primary", elem_id="send")
-                    clear = gr.Button("Rensa samtalet", elem_id="clear")
-                gr.Examples(EXAMPLES, inputs=question, label="Exempelfrågor")
-            with gr.Column(scale=2):
-                sources = gr.CheckboxGroup(list(SOURCE_CHOICES), label="Sök i källorna (inget val = alla)", elem_id="sources")
-                gr.Markdown("### Citerade avsnitt")
-                passages = gr.HTML("<p class='no-sources'>Ställ en fråga för att se källorna här.</p>", elem_id="passages")
-                copy = gr.Textbox(label="Kopiera svar med källor", lines=4, max_lines=12, buttons=["copy"],
-                                  elem_id="copy", interactive=False)
-                include_question = gr.Checkbox(label="Spara min fråga tillsammans med tumme upp/ned (annars sparas bara betyget)",
-                                               value=False, elem_id="include-question")
+        with gr.Tabs():
+            with gr.Tab("Fråga", id="chat-tab"), gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label="Samtal", height=460, elem_id="chatbot",
+                                         feedback_options=("Like", "Dislike"))
+                    question = gr.Textbox(label="Din fråga", elem_id="question", lines=2, max_lines=6,
+                                          placeholder="T.ex. Hur lång tid har nämnden på sig för en förhandsbedömning?")
+                    with gr.Row():
+                        send = gr.Button("Fråga", variant="primary", elem_id="send")
+                        clear = gr.Button("Rensa samtalet", elem_id="clear")
+                    gr.Examples(EXAMPLES, inputs=question, label="Exempelfrågor")
+                with gr.Column(scale=2):
+                    sources = gr.CheckboxGroup(list(SOURCE_CHOICES), label="Sök i källorna (inget val = alla)",
+                                               elem_id="sources")
+                    gr.Markdown("### Citerade avsnitt")
+                    passages = gr.HTML("<p class='no-sources'>Ställ en fråga för att se källorna här.</p>",
+                                       elem_id="passages")
+                    copy = gr.Textbox(label="Kopiera svar med källor", lines=4, max_lines=12, buttons=["copy"],
+                                      elem_id="copy", interactive=False)
+                    include_question = gr.Checkbox(
+                        label="Spara min fråga tillsammans med tumme upp/ned (annars sparas bara betyget)",
+                        value=False, elem_id="include-question")
+            with gr.Tab("Nytt från 1 juli 2025", id="changes-tab"):
+                overview_md = gr.Markdown("Översikten laddas …", elem_id="overview")
 
         inputs = [question, chatbot, sources, answers]
         outputs = [question, chatbot, passages, copy, answers]
@@ -153,6 +187,12 @@ def build_app(settings: Settings) -> gr.Blocks:
                     None, [chatbot, passages, copy, answers], api_visibility="private")
         chatbot.like(on_like, [answers, chatbot, include_question], None, api_visibility="private")
         gr.api(ask, api_name="fraga")
+
+        def load_overview():
+            service.ready.wait(120)
+            return service.overview_md or (f"Översikten kan inte visas: {service.error}" if service.error else "")
+
+        demo.load(load_overview, None, overview_md, api_visibility="private")
     demo.queue(default_concurrency_limit=4)
     return demo
 
