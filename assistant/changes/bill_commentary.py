@@ -31,6 +31,7 @@ class BillStatement:
     relation: str = "reworded"  # reworded | moved_in_part | new | removed
     page: int = 0
     text: str = ""
+    source: str = "commentary"  # commentary | table
 
 
 def _expand(chapter: str, numbers: str) -> list[str]:
@@ -100,7 +101,7 @@ def parse_commentary(pages: list[tuple[int, str]]) -> list[BillStatement]:
             if m := _TABLE_ROW.match(line):
                 old = statute_label(OLD_SFS, m[1], m[2])
                 new = statute_label(NEW_SFS, m[3], m[4]) if m[3] else None
-                table.append(BillStatement(new, [old], "reworded" if new else "removed", page, line))
+                table.append(BillStatement(new, [old], "reworded" if new else "removed", page, line, "table"))
                 continue
             if m := _CHAPTER.match(line):
                 flush()
