@@ -96,6 +96,20 @@ def run_retriever(name: str, settings, questions: list[dict], k: int, date: str)
     return {"overall": aggregate(rows), "by_kind": by_kind, "questions": rows}
 
 
+def run_concordance(settings, gold_path: str) -> dict:
+    from dataclasses import asdict
+
+    from assistant.changes.concordance import Concordance
+    from assistant.retrieval.hybrid import HybridRetriever
+    from evals.concordance_eval import evaluate, load_gold
+
+    retriever = HybridRetriever(settings)
+    concordance = Concordance.load_or_build(retriever.store, settings.index_dir, retriever.vectors)
+    result = evaluate(load_gold(gold_path), [asdict(p) for p in concordance.pairs])
+    result["basis"] = concordance.basis
+    return result
+
+
 def _fmt(v) -> str:
     return "   -  " if v is None else (f"{v:6.0f}" if v > 1.5 else f"{v:6.3f}")
 
@@ -124,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", dest="json_out")
     parser.add_argument("--data-dir")
     parser.add_argument("--date", help="reference date (default: the settings' date)")
+    parser.add_argument("--concordance-gold", default=str(Path(__file__).with_name("concordance_gold.jsonl")),
+                        help="gold old->new pairs for the concordance metrics ('' to skip)")
     args = parser.parse_args(argv)
 
     from assistant.config import load_settings
@@ -141,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         report["retrievers"][name] = run_retriever(name, settings, questions, args.k, settings.date)
         report["retrievers"][name]["seconds"] = time.perf_counter() - started
     print_table(report)
+    if args.concordance_gold and Path(args.concordance_gold).exists():
+        report["concordance"] = run_concordance(settings, args.concordance_gold)
+        c = report["concordance"]
+        print(f"concordance ({c['basis']} basis) vs {c['gold_pairs']} gold pairs: precision {c['precision']:.3f}, "
+              f"recall {c['recall']:.3f}, relation accuracy {c['relation_accuracy']:.3f}")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"wrote {args.json_out}")

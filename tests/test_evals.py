@@ -59,6 +59,8 @@ def test_runner_on_a_10_question_sample(tmp_path, indexed_settings, capsys):
     printed = capsys.readouterr().out
     assert "hybrid" in printed and "hit@5" in printed
     report = json.loads(out.read_text())
+    assert "concordance" in printed and 0 <= report["concordance"]["precision"] <= 1
+    assert report["concordance"]["basis"] == "text" and report["concordance"]["gold_pairs"] >= 40
     assert report["n"] == 10 and set(report["retrievers"]) == {"hybrid", "bm25"}
     for res in report["retrievers"].values():
         overall = res["overall"]
@@ -91,3 +93,24 @@ def test_gold_set_covers_every_chapter_and_kind():
     assert chapters == {str(n) for n in range(1, 36)}
     assert any("övergångsbestämmelser" in l for q in questions for l in q["expected"])
     assert any(l.startswith(("seed:", "regeringen:")) for q in questions for l in q["expected"])
+
+
+def test_concordance_metrics_by_hand():
+    from evals.concordance_eval import evaluate
+
+    gold = [
+        {"old": "O1", "new": ["N1", "N2"], "relation": "split"},
+        {"old": "O2", "new": [], "relation": "removed"},
+        {"old": None, "new": ["N3"], "relation": "new"},
+    ]
+    predicted = [
+        {"old": "O1", "new": ["N1"], "relation": "reworded"},  # 1 hit, N2 missed
+        {"old": "O2", "new": ["N4"], "relation": "reworded"},  # wrong
+        {"old": None, "new": ["N3"], "relation": "new"},  # hit
+        {"old": None, "new": ["N9"], "relation": "new"},  # not judged: the gold says nothing of N9
+        {"old": "O7", "new": ["N7"], "relation": "reworded"},  # not judged
+    ]
+    r = evaluate(gold, predicted)
+    assert r["gold_pairs"] == 4 and r["predicted_pairs_judged"] == 3
+    assert r["precision"] == pytest.approx(2 / 3) and r["recall"] == pytest.approx(2 / 4)
+    assert r["relation_accuracy"] == 0.0

@@ -26,10 +26,11 @@ NEW_SFS = "SFS 2025:400"
 OLD_SFS = "SFS 2001:453"
 RELATIONS = ("same_wording", "reworded", "split", "merged", "moved_in_part", "removed", "new")
 
+ALGORITHM_VERSION = "2"  # part of the cache key: bump when the alignment changes
 MATCH = 0.30  # a one-to-one assignment below this is not a counterpart
 EXTRA = 0.32  # an additional counterpart (split/merge) needs this much ...
 EXTRA_RATIO = 0.75  # ... and this share of the best counterpart's score
-STYCKE_MATCH = 0.40  # a stycke of one law that matches a paragraph of the other this well
+STYCKE_MATCH = 0.30  # a stycke of one law that matches a paragraph of the other this well
 MIN_STYCKE_CHARS = 60
 SAME_WORDING = 0.90  # word-sequence similarity after spelling modernisation
 
@@ -329,7 +330,7 @@ class Concordance:
     def load_or_build(cls, store: PassageStore, index_dir, vectors=None) -> "Concordance":
         import hashlib
 
-        digest = hashlib.sha1()
+        digest = hashlib.sha1(f"{ALGORITHM_VERSION}|{MATCH}|{EXTRA}|{EXTRA_RATIO}|{STYCKE_MATCH}".encode())
         for p in store.passages:
             if p.kind in ("statute", "bill"):
                 digest.update(p.id.encode())

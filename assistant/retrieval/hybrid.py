@@ -16,6 +16,7 @@ from assistant.labels import statute_label
 from assistant.retrieval.references import (
     NEW_SFS,
     OLD_SFS,
+    TRANSITION_CORE,
     asks_about_documents,
     asks_about_transition,
     find_references,
@@ -244,7 +245,21 @@ class HybridRetriever:
             fused = self._rerank(question, fused)
 
         top = [ScoredPassage(p, 1.0, {"direct": 1}) for p in direct]
-        seen = {p.id for p in direct}
+        if transition and not direct:
+            # A question about which law applies: the specific transitional points
+            # retrieved for it first, then the general rule.
+            from assistant.retrieval.evidence import QuestionTerms, passage_coverage
+
+            terms = QuestionTerms(question, self.keyword)
+            specific = [sp for sp in fused[:3] if "övergångsbestämmelser 2025:" in sp.passage.label
+                        and passage_coverage(terms, sp.passage, self.keyword) >= 0.5]
+            top += [ScoredPassage(sp.passage, sp.score, {**sp.sources, "transition": 1}) for sp in specific]
+            for label in TRANSITION_CORE:
+                for p in self.lookup(label, date):
+                    if filters.accepts(p) and p.id not in {sp.passage.id for sp in top}:
+                        top.append(ScoredPassage(p, 1.0, {"transition": 1}))
+                        direct_labels.append(label)
+        seen = {sp.passage.id for sp in top}
         top += [sp for sp in fused if sp.passage.id not in seen]
         for sp in top:
             sp.sources.update({f"{k}_score": v for k, v in raw.get(sp.passage.id, {}).items()})

@@ -55,8 +55,9 @@ def find_references(text: str) -> list[Reference]:
 
 # Questions about which law applies across 1 July 2025, or about the transition.
 _TRANSITION = re.compile(
-    r"övergång|ikraftträd|träd(de|er) i kraft|upphörde|upphävd|före (den )?1 juli|innan (den )?1 juli|"
-    r"\b(juni|maj|april|mars) 2025\b|gamla eller (den )?nya|nya eller (den )?gamla|gäller fortfarande|fortfarande gäll|"
+    r"övergång|ikraftträd|träd(de|er|a)\b.{0,40}\bi kraft|upphörde|upphävd|före (den )?1 juli|innan (den )?1 juli|"
+    r"\b(januari|februari|mars|april|maj|juni) 2025\b|(vilken|vilka) (lag|regler) (gäller|ska tillämpas)|"
+    r"gamla eller (den )?nya|nya eller (den )?gamla|gäller fortfarande|fortfarande gäll|"
     r"\bfattats före\b|\bbeslutats före\b",
     re.I,
 )
@@ -66,6 +67,15 @@ _DOCUMENTS = re.compile(
     r"pressmeddelande\w*|debattartikel\w*|artikel\w*|direktiv\w*|SKR|Governo|Humana|ESF\w*|förstudie\w*|"
     r"lagrådsremiss\w*|remiss\w*|blogg\w*|överenskommelse\w*|Stockholms stad|Winberg)\b",
     re.I,
+)
+
+
+# The general transition rule: the new law applies from 1 July 2025 and the old
+# one is repealed. Every question about which law applies gets these with the
+# specific transitional points retrieved for it.
+TRANSITION_CORE = (
+    "SFS 2025:400 övergångsbestämmelser 2025:400 p. 1",
+    "SFS 2025:400 övergångsbestämmelser 2025:400 p. 2",
 )
 
 
