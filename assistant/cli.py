@@ -96,10 +96,9 @@ def cmd_ingest(args) -> int:
 
 
 def _answerer(settings):
-    from assistant.answering.extractive import ExtractiveAnswerer
-    from assistant.retrieval.hybrid import HybridRetriever
+    from assistant.answering.llm import make_answerer
 
-    return ExtractiveAnswerer(HybridRetriever(settings), settings)
+    return make_answerer(settings)
 
 
 def cmd_ask(args) -> int:
@@ -122,6 +121,7 @@ def cmd_ask(args) -> int:
     from assistant.answering.changes import answer_changes, intent
 
     kind = intent(question)
+    retrieval_answerer = getattr(answerer, "extractive", answerer)
     if kind == "compare":
         from assistant.changes.compare import compare, render_comparison_text
 
@@ -134,7 +134,7 @@ def cmd_ask(args) -> int:
             print(render_comparison_text(comparison))
         return 0
     if kind == "changes":
-        answer = answer_changes(question, answerer, load_concordance(settings, answerer.retriever), settings.date)
+        answer = answer_changes(question, retrieval_answerer, load_concordance(settings, answerer.retriever), settings.date)
     else:
         answer = answerer.answer(question, filters=filters, k=args.k)
     if args.json:

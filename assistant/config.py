@@ -10,6 +10,12 @@
 | reference_date     | ASSISTANT_DATE               | today                                |
 | top_k              | ASSISTANT_TOP_K              | 8                                    |
 | max_question_chars | ASSISTANT_MAX_QUESTION_CHARS | 2000                                 |
+| answerer           | ASSISTANT_ANSWERER           | extractive (ollama/openai/huggingface)|
+| llm_model          | ASSISTANT_LLM_MODEL          | "" (name, or a local path for HF)    |
+| llm_base_url       | ASSISTANT_LLM_BASE_URL       | ""                                   |
+| llm_api_key        | ASSISTANT_LLM_API_KEY        | ""                                   |
+| llm_timeout        | ASSISTANT_LLM_TIMEOUT        | 60 (seconds)                         |
+| llm_max_tokens     | ASSISTANT_LLM_MAX_TOKENS     | 400                                  |
 """
 
 from __future__ import annotations
@@ -39,6 +45,12 @@ class Settings:
     reference_date: str = ""  # "" means today
     top_k: int = 8
     max_question_chars: int = 2000
+    answerer: str = "extractive"  # extractive | ollama | openai | huggingface
+    llm_model: str = ""  # model name, or a local path for huggingface
+    llm_base_url: str = ""  # Ollama / OpenAI-compatible endpoint
+    llm_api_key: str = ""
+    llm_timeout: int = 60  # seconds
+    llm_max_tokens: int = 400
 
     @property
     def date(self) -> str:

@@ -94,6 +94,9 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     reference_date: str = ""
+    answerer: str = "extractive"
+    removed: list[str] = field(default_factory=list)  # generated sentences the verifier removed
+    verified: list[dict] = field(default_factory=list)  # per generated sentence: support and reason
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

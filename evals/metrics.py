@@ -54,6 +54,17 @@ def question_metrics(expected: list[str], retrieved: list[str], cited: list[str]
     return m
 
 
+def generation_metrics(verified: list[dict]) -> dict:
+    """ALCE-style counts from the verifier's judgement of generated sentences."""
+    citations = [ok for v in verified for ok in v.get("citation_supports", [])]
+    return {
+        "gen_sentences": len(verified),
+        "gen_supported": sum(1 for v in verified if v["supported"]),
+        "gen_citations": len(citations),
+        "gen_citations_supporting": sum(citations),
+    }
+
+
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -74,7 +85,17 @@ def aggregate(rows: list[dict]) -> dict:
     quotes = sum(r["quotes"] for r in rows)
     facts = [r["facts_found"] / r["facts"] for r in ins if r["facts"]]
     latencies = [r["latency_ms"] for r in rows if "latency_ms" in r]
-    return {
+    generated = [r for r in rows if r.get("gen_sentences")]
+    extra = {}
+    if generated:
+        sentences = sum(r["gen_sentences"] for r in generated)
+        citations = sum(r["gen_citations"] for r in generated)
+        extra = {
+            "alce_citation_recall": sum(r["gen_supported"] for r in generated) / sentences,
+            "alce_citation_precision": (sum(r["gen_citations_supporting"] for r in generated) / citations) if citations else None,
+            "removed_share": 1 - sum(r["gen_supported"] for r in generated) / sentences,
+        }
+    return extra | {
         "n": len(rows),
         "hit@1": _mean([r["hit@1"] for r in ins]),
         "hit@5": _mean([r["hit@5"] for r in ins]),

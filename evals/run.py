@@ -61,9 +61,11 @@ def build_retriever(name: str, settings):
 
 def run_retriever(name: str, settings, questions: list[dict], k: int, date: str) -> dict:
     from assistant.answering.extractive import ExtractiveAnswerer, QuestionError, validate_question
+    from assistant.answering.llm import LLMAnswerer
 
     retriever = build_retriever(name, settings)
     answerer = ExtractiveAnswerer(retriever, settings)
+    llm = LLMAnswerer(answerer, settings) if settings.answerer not in ("", "extractive") else None
     if questions:  # load models before timing
         retriever.search(questions[0]["question"], k=k, date=date)
     rows = []
@@ -76,7 +78,7 @@ def run_retriever(name: str, settings, questions: list[dict], k: int, date: str)
                          **question_metrics(q["expected"], [], [], [], True, "", q["answer_facts"])})
             continue
         result = retriever.search(question, k=max(k, 10), date=date)
-        answer = answerer.compose(question, result, date)
+        answer = llm.answer(question, date=date) if llm else answerer.compose(question, result, date)
         latency = (time.perf_counter() - t) * 1000
         if hasattr(retriever, "retrieved_labels"):
             retrieved = retriever.retrieved_labels(result)
@@ -88,6 +90,11 @@ def run_retriever(name: str, settings, questions: list[dict], k: int, date: str)
             quotes_ok.append(bool(passage and c.quote and c.quote in passage.text))
         cited = [c.label for c in answer.citations]
         m = question_metrics(q["expected"], retrieved[:k], cited, quotes_ok, answer.abstained, answer.text, q["answer_facts"])
+        if llm:
+            from evals.metrics import generation_metrics
+
+            m |= generation_metrics(answer.verified)
+            m["answerer"] = answer.answerer
         rows.append({"id": q["id"], "kind": q["kind"], "question": q["question"], "expected": q["expected"],
                      "retrieved": retrieved[:k], "cited": cited, "latency_ms": latency, **m})
     by_kind = {kind: aggregate([r for r in rows if r["kind"] == kind]) for kind in KINDS if any(r["kind"] == kind for r in rows)}
@@ -138,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", dest="json_out")
     parser.add_argument("--data-dir")
     parser.add_argument("--date", help="reference date (default: the settings' date)")
+    parser.add_argument("--answerer", help="extractive (default) or an LLM backend: ollama, openai, huggingface "
+                        "(model and endpoint from the ASSISTANT_LLM_* settings)")
     parser.add_argument("--concordance-gold", default=str(Path(__file__).with_name("concordance_gold.jsonl")),
                         help="gold old->new pairs for the concordance metrics ('' to skip)")
     args = parser.parse_args(argv)
@@ -145,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.config import load_settings
     from assistant.index.ingest import ingest
 
-    settings = load_settings(data_dir=args.data_dir, reference_date=args.date)
+    settings = load_settings(data_dir=args.data_dir, reference_date=args.date, answerer=args.answerer)
     if not (settings.index_dir / "passages.jsonl").exists():
         print(f"no index in {settings.index_dir}; ingesting first", file=sys.stderr)
         ingest(settings, progress=False)
@@ -157,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         report["retrievers"][name] = run_retriever(name, settings, questions, args.k, settings.date)
         report["retrievers"][name]["seconds"] = time.perf_counter() - started
     print_table(report)
+    for name, res in report["retrievers"].items():
+        o = res["overall"]
+        if "alce_citation_recall" in o:
+            print(f"{name} LLM answers ({settings.answerer}): ALCE citation recall {o['alce_citation_recall']:.3f}, "
+                  f"citation precision {_fmt(o['alce_citation_precision']).strip()}, sentences removed {o['removed_share']:.3f}")
     if args.concordance_gold and Path(args.concordance_gold).exists():
         report["concordance"] = run_concordance(settings, args.concordance_gold)
         c = report["concordance"]

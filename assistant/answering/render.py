@@ -21,6 +21,11 @@ def render_text(answer: Answer, show_passages: bool = True, nearest_texts: dict[
             out.append(textwrap.indent(c.text, "    "))
             if c.url:
                 out.append(f"    {c.url}")
+    if answer.notes and answer.answerer != "extractive" or any("Språkmodell" in n for n in answer.notes):
+        out.append("\n" + "\n".join(f"Obs: {n}" for n in answer.notes if "Språkmodell" in n or "togs bort" in n))
+    if answer.removed:
+        out.append("\nBorttaget (ej belagt i källorna):")
+        out.extend(f"- {r}" for r in answer.removed)
     if answer.abstained and answer.nearest:
         out.append("\nNärmaste avsnitt (besvarar inte frågan säkert):")
         for label in answer.nearest:

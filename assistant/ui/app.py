@@ -73,15 +73,17 @@ class AnswerService:
 
     def _load(self) -> None:
         try:
-            from assistant.answering.extractive import ExtractiveAnswerer
             from assistant.retrieval.hybrid import HybridRetriever
 
             from assistant.changes.overview import overview, render_markdown
             from assistant.cli import load_concordance
 
+            from assistant.answering.llm import make_answerer
+
             retriever = HybridRetriever(self.settings)
             retriever.warm_up()
-            self.answerer = ExtractiveAnswerer(retriever, self.settings)
+            self.answerer = make_answerer(self.settings, retriever)
+            self.extractive = getattr(self.answerer, "extractive", self.answerer)
             self.concordance = load_concordance(self.settings, retriever)
             self.overview_md = render_markdown(overview(self.concordance, retriever), self.concordance.basis)
         except Exception as exc:  # shown on the page instead of a crash
@@ -119,8 +121,12 @@ def build_app(settings: Settings) -> gr.Blocks:
         if not masked.strip():
             gr.Warning("Frågan är tom. Skriv en fråga om socialtjänstlagen.")
             return "", history, gr.update(), gr.update(), answers
-        question = standalone_question(masked, history)
         answerer = service.get()
+        if hasattr(answerer, "condense") and history:
+            pairs = [(m.get("role", ""), str(m.get("content", ""))) for m in history]
+            question = answerer.condense(masked, pairs)
+        else:
+            question = standalone_question(masked, history)
         kind = intent(question)
         if kind == "compare":
             comparison = compare(question, answerer.retriever, service.concordance, settings.date)
@@ -128,7 +134,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             return "", history, render_comparison_html(comparison), render_comparison_text(comparison), answers + [None]
         try:
             if kind == "changes":
-                answer = answer_changes(question, answerer, service.concordance, settings.date)
+                answer = answer_changes(question, service.extractive, service.concordance, settings.date)
             else:
                 answer = answerer.answer(question, filters=filters_from_choices(sources))
         except QuestionError as exc:

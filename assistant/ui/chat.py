@@ -109,6 +109,11 @@ def answer_markdown(answer: Answer, asked: str | None = None) -> str:
             parts.append("Närmaste avsnitt: " + ", ".join(answer.nearest))
     else:
         parts.append(answer.text)
+    if answer.notes and answer.answerer != "extractive":
+        parts.append("\n".join(f"*{html.escape(n)}*" for n in answer.notes))
+    if answer.removed:
+        items = "".join(f"<li>{html.escape(r)}</li>" for r in answer.removed)
+        parts.append(f"<details><summary>Visa vad som togs bort ({len(answer.removed)})</summary><ul>{items}</ul></details>")
     return "\n\n".join(parts)
 
 
