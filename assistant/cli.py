@@ -232,6 +232,46 @@ def cmd_changes(args) -> int:
     return 0
 
 
+def cmd_course(args) -> int:
+    from assistant.course import module_passages
+    from assistant.course.export import markdown_to_pdf, module_markdown, quiz_markdown
+    from assistant.course.modules import find_module, load_modules, render_module
+    from assistant.course.quiz import generate_quiz
+    from assistant.sources.versions import statute_versions
+
+    modules = load_modules()
+    if args.action == "list":
+        for m in modules:
+            print(f"{m.id:24s} {m.title}")
+        return 0
+    if not args.module:
+        print("Fel: ange en modul (se `assistant course list`)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    module = find_module(modules, args.module)
+    if module is None:
+        print(f"Fel: ingen modul heter {args.module!r} (se `assistant course list`)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    settings = _settings(args)
+    retriever = _retriever_or_exit(settings)
+    if retriever is None:
+        return EXIT_NOT_READY
+    versions = statute_versions(settings)
+    if args.action == "quiz" or (args.action == "export" and args.quiz):
+        items = generate_quiz(module_passages(module, retriever), args.n, args.seed)
+        text = quiz_markdown(items, module.title, with_key=args.key, versions=versions)
+    else:
+        text = module_markdown(render_module(module, retriever, load_concordance(settings, retriever)), versions)
+    if args.action in ("show", "quiz"):
+        print(text)
+        return 0
+    out = args.out or f"{module.id}{'-quiz' if args.quiz else ''}.{args.format}"
+    data = markdown_to_pdf(text, module.title) if args.format == "pdf" else text.encode("utf-8")
+    with open(out, "wb") as fh:
+        fh.write(data)
+    print(f"Skrev {out}")
+    return 0
+
+
 def cmd_serve(args) -> int:
     from assistant.ui.app import serve
 
@@ -295,6 +335,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("changes", help="översikt: nytt från 1 juli 2025")
     p.set_defaults(func=cmd_changes)
+
+    p = sub.add_parser("course", help="utbildning: moduler, quiz och utskrifter")
+    p.add_argument("action", choices=["list", "show", "quiz", "export"])
+    p.add_argument("module", nargs="?", help="modulens id eller en del av titeln")
+    p.add_argument("--n", type=int, default=10, help="antal quizfrågor")
+    p.add_argument("--seed", type=int, default=1, help="samma seed ger samma quiz")
+    p.add_argument("--key", action="store_true", help="ta med facit")
+    p.add_argument("--quiz", action="store_true", help="exportera quizet i stället för modulen")
+    p.add_argument("--format", choices=["md", "pdf"], default="pdf")
+    p.add_argument("--out", help="filnamn")
+    p.set_defaults(func=cmd_course)
 
     p = sub.add_parser("serve", help="starta chatten i webbläsaren")
     p.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))

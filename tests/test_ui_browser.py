@@ -4,6 +4,7 @@ the app on a free loopback port; and the named API through gradio_client."""
 import json
 import re
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -102,4 +103,51 @@ def test_change_guide_in_the_browser(app_url):
         expect(overview).to_contain_text("Nytt från 1 juli 2025", timeout=30_000)
         expect(overview).to_contain_text("SFS 2025:400 6 kap.")
         page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+        browser.close()
+
+
+def test_course_tab_in_the_browser(app_url):
+    from playwright.sync_api import expect, sync_playwright
+    from pypdf import PdfReader
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(app_url)
+        page.get_by_role("tab", name="Utbildning").click()
+        page.locator("#module input").click()
+        page.get_by_role("option", name="Orosanmälan, förhandsbedömning och utredning").click()
+        module_text = page.locator("#module-text")
+        expect(module_text).to_contain_text("SFS 2025:400 20 kap. 2 §", timeout=30_000)
+        expect(module_text).to_contain_text("Gamla lagen, SFS 2001:453 11 kap. 1 a §")
+
+        page.locator("#quiz-start").click()
+        question = page.locator("#quiz-question")
+        expect(question).to_contain_text("Fråga 1 av 10", timeout=30_000)
+        for i in range(10):
+            expect(question).to_contain_text(f"Fråga {i + 1} av 10", timeout=15_000)
+            options = page.locator("#quiz-options label")
+            free = page.locator("#quiz-free textarea, #quiz-free input").first
+            deadline = time.time() + 10
+            while time.time() < deadline and not (options.count() and options.first.is_visible()) and not free.is_visible():
+                time.sleep(0.2)
+            if options.count() and options.first.is_visible():
+                options.first.click()
+            else:
+                free.fill("fjorton")
+            page.locator("#quiz-answer").click()
+            expect(page.locator("#quiz-feedback")).to_contain_text("Källa: SFS 2025:400", timeout=15_000)
+            page.locator("#quiz-next").click()
+        expect(question).to_contain_text("av 10 rätt", timeout=15_000)
+        page.screenshot(path=str(ARTIFACTS / "course.png"), full_page=True)
+
+        page.locator("#handout").click()
+        link = page.locator("#course-files a").first
+        expect(link).to_be_visible(timeout=30_000)
+        with page.expect_download(timeout=30_000) as download:
+            link.click()
+        path = download.value.path()
+        text = "\n".join(pg.extract_text() for pg in PdfReader(path).pages)
+        assert "SFS 2025:400 20 kap. 2 §" in text and "i lydelse t.o.m. SFS 2025:1501" in text
         browser.close()

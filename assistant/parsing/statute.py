@@ -28,6 +28,7 @@ _LIST_ITEM = re.compile(r"^(?:\d+\.|[a-z]\)|[-–•])\s")
 _REPEALED = re.compile(r"^(?:Har upphävts|Kapitlet har upphävts) genom lag \(\d{4}:\d+\)\.?$")
 _HEADER_TITLE = re.compile(r"^(.*?)\s*\((\d{4}:\d+)\)\s*$")
 _IKRAFT = re.compile(r"Ikraft:\s*(\d{4}-\d{2}-\d{2})")
+_AMENDED = re.compile(r"Ändring införd:\s*t\.o\.m\.\s*(SFS \d{4}:\d+)")
 
 TRANSITIONAL_HEADING = "Övergångsbestämmelser"
 
@@ -75,6 +76,7 @@ class Statute:
     paragraphs: list[Paragraph]
     transitional: list[TransitionalPoint]
     repealed_chapters: list[str] = field(default_factory=list)
+    amended_through: str = ""  # "SFS 2025:1501": the consolidated text's last amendment
 
 
 class StatuteParseError(ValueError):
@@ -140,6 +142,8 @@ def _split_header(text: str) -> tuple[dict[str, str], str]:
         while i < len(lines) and lines[i].strip():
             if m := _IKRAFT.search(lines[i]):
                 meta["in_force"] = m[1]
+            if m := _AMENDED.search(lines[i]):
+                meta["amended_through"] = m[1]
             i += 1
         return meta, "\n".join(lines[i:])
     return meta, text
@@ -286,6 +290,7 @@ def parse_statute(text: str, sfs: str = "", in_force: str = "") -> Statute:
         paragraphs=paragraphs,
         transitional=transitional,
         repealed_chapters=repealed_chapters,
+        amended_through=meta.get("amended_through", ""),
     )
 
 

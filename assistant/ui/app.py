@@ -21,6 +21,7 @@ from assistant.changes.compare import (  # noqa: E402
     render_comparison_text,
 )
 from assistant.config import Settings  # noqa: E402
+from assistant.ui.course_tab import build_course_tab  # noqa: E402
 from assistant.ui.chat import (  # noqa: E402
     SOURCE_CHOICES,
     FeedbackLog,
@@ -69,6 +70,7 @@ class AnswerService:
         self.answerer = None
         self.concordance = None
         self.overview_md = ""
+        self.versions: list[str] = []
         threading.Thread(target=self._load, daemon=True).start()
 
     def _load(self) -> None:
@@ -86,6 +88,9 @@ class AnswerService:
             self.extractive = getattr(self.answerer, "extractive", self.answerer)
             self.concordance = load_concordance(self.settings, retriever)
             self.overview_md = render_markdown(overview(self.concordance, retriever), self.concordance.basis)
+            from assistant.sources.versions import statute_versions
+
+            self.versions = statute_versions(self.settings)
         except Exception as exc:  # shown on the page instead of a crash
             self.error = str(exc)
         finally:
@@ -179,11 +184,14 @@ def build_app(settings: Settings) -> gr.Blocks:
                                        elem_id="passages")
                     copy = gr.Textbox(label="Kopiera svar med källor", lines=4, max_lines=12, buttons=["copy"],
                                       elem_id="copy", interactive=False)
+                    session_btn = gr.Button("Spara samtalet som PDF", elem_id="session-pdf")
+                    session_file = gr.File(label="Samtalet som PDF", elem_id="session-file", interactive=False)
                     include_question = gr.Checkbox(
                         label="Spara min fråga tillsammans med tumme upp/ned (annars sparas bara betyget)",
                         value=False, elem_id="include-question")
             with gr.Tab("Nytt från 1 juli 2025", id="changes-tab"):
                 overview_md = gr.Markdown("Översikten laddas …", elem_id="overview")
+            build_course_tab(service)
 
         inputs = [question, chatbot, sources, answers]
         outputs = [question, chatbot, passages, copy, answers]
@@ -191,6 +199,15 @@ def build_app(settings: Settings) -> gr.Blocks:
         question.submit(chat, inputs, outputs, api_visibility="private")
         clear.click(lambda: ([], "<p class='no-sources'>Ställ en fråga för att se källorna här.</p>", "", []),
                     None, [chatbot, passages, copy, answers], api_visibility="private")
+        def session_pdf(history):
+            from assistant.course.export import markdown_to_pdf, session_markdown
+            from assistant.ui.course_tab import _write
+
+            if not history:
+                raise gr.Error("Samtalet är tomt.")
+            return _write(markdown_to_pdf(session_markdown(history, service.versions), "Samtal"), "samtal.pdf")
+
+        session_btn.click(session_pdf, chatbot, session_file, api_visibility="private")
         chatbot.like(on_like, [answers, chatbot, include_question], None, api_visibility="private")
         gr.api(ask, api_name="fraga")
 
