@@ -151,3 +151,78 @@ def test_course_tab_in_the_browser(app_url):
         text = "\n".join(pg.extract_text() for pg in PdfReader(path).pages)
         assert "SFS 2025:400 20 kap. 2 §" in text and "i lydelse t.o.m. SFS 2025:1501" in text
         browser.close()
+
+
+INSATSER_CSV = """namn;målgrupp;beskrivning
+Kontaktfamilj;barn;helgvistelse
+Kontaktperson;vuxna;
+Familjehemsplacering;barn;
+Jourhem;barn 0-17 år;
+Stödboende;unga 18-20 år;
+HVB;ensamkommande unga 18-20;
+Säbo;äldre;
+Gruppbostad;personer med funktionsnedsättning;
+LVM-hem;vuxna med missbruk;
+SiS-hem;ungdomar;
+Försörjningsstöd;vuxna;
+Hemtjänst;äldre;
+Boendestöd;vuxna med psykisk ohälsa;
+Öppen förskola;familjer;
+Samtalsgrupp;ungdomar 13-17 år;
+Föräldrastöd;föräldrar;
+Skyddat boende;våldsutsatta vuxna;
+Kvalificerad kontaktperson;ungdomar;
+Budget- och skuldrådgivning;vuxna;
+Trygghetslarm;äldre;
+"""
+
+
+def test_reform_tab_in_the_browser(app_url, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+    from pypdf import PdfReader
+
+    csv_path = tmp_path / "insatser.csv"
+    csv_path.write_text(INSATSER_CSV, encoding="utf-8")
+    plan_name = f"Testkommun {int(time.time())}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+        page.goto(app_url)
+        page.get_by_role("tab", name="Omställning").click()
+        page.locator("#insatser-csv input[type=file]").set_input_files(str(csv_path))
+        page.locator("#insatser-run").click()
+        expect(page.locator("#insatser-status")).to_contain_text("20 insatser kartlagda", timeout=60_000)
+        table = page.locator("#insatser-table")
+        expect(table).to_contain_text("SFS 2025:400 11 kap. 5 § p. 1")
+        expect(table).to_contain_text("Kräver alltid individuell behovsprövning")
+        expect(table).to_contain_text("Osäker – bedöm manuellt")
+        page.screenshot(path=str(ARTIFACTS / "insatser.png"), full_page=True)
+
+        page.get_by_role("tab", name="Omställningsplan").click()
+        page.locator("#plan-name textarea, #plan-name input").first.fill(plan_name)
+        page.locator("#plan-create").click()
+        expect(page.locator("#plan-message")).to_contain_text("skapades", timeout=30_000)
+        page.locator("#plan-item input").click()
+        page.get_by_role("option", name=re.compile("^tg-3")).click()
+        expect(page.locator("#plan-quote")).to_contain_text("SFS 2025:400 11 kap. 5 §", timeout=30_000)
+        page.get_by_label("saknas").check()
+        page.locator("#plan-owner textarea, #plan-owner input").first.fill("Eva Ek")
+        page.locator("#plan-due textarea, #plan-due input").first.fill("2026-06-30")
+        page.locator("#plan-save").click()
+        expect(page.locator("#plan-message")).to_contain_text("Sparat", timeout=30_000)
+
+        page.reload()  # the plan is in SQLite, not in the page
+        page.get_by_role("tab", name="Omställning").click()
+        page.get_by_role("tab", name="Omställningsplan").click()
+        page.locator("#plan-select input").click()
+        page.get_by_role("option", name=plan_name).click()
+        expect(page.locator("#plan-table")).to_contain_text("Eva Ek", timeout=30_000)
+        page.locator("#plan-pdf").click()
+        link = page.locator("#plan-file a").first
+        expect(link).to_be_visible(timeout=30_000)
+        with page.expect_download(timeout=30_000) as download:
+            link.click()
+        text = "\n".join(pg.extract_text() for pg in PdfReader(download.value.path()).pages)
+        assert plan_name in text and "Eva Ek" in text and "SFS 2025:400 11 kap. 5 §" in text
+        page.screenshot(path=str(ARTIFACTS / "plan.png"), full_page=True)
+        browser.close()

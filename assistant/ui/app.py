@@ -22,6 +22,7 @@ from assistant.changes.compare import (  # noqa: E402
 )
 from assistant.config import Settings  # noqa: E402
 from assistant.ui.course_tab import build_course_tab  # noqa: E402
+from assistant.ui.reform_tab import build_reform_tab  # noqa: E402
 from assistant.ui.chat import (  # noqa: E402
     SOURCE_CHOICES,
     FeedbackLog,
@@ -192,6 +193,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             with gr.Tab("Nytt från 1 juli 2025", id="changes-tab"):
                 overview_md = gr.Markdown("Översikten laddas …", elem_id="overview")
             build_course_tab(service)
+            build_reform_tab(service, settings, demo)
 
         inputs = [question, chatbot, sources, answers]
         outputs = [question, chatbot, passages, copy, answers]
