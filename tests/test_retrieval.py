@@ -29,6 +29,12 @@ def test_reference_parsing():
     assert law_hint("vad stod i gamla lagen") == "old"
     assert law_hint("enligt nya SoL") == "new"
     assert law_hint("förhandsbedömning") is None
+    # The law is read per reference; "SoL 20:2" style references work too.
+    both = find_references("jämför 11 kap. 1 a § gamla SoL med 20 kap. 2 § nya SoL")
+    assert [(r.sfs, r.chapter, r.paragraph) for r in both] == [
+        ("SFS 2001:453", "11", "1 a"), ("SFS 2025:400", "20", "2")]
+    assert [(r.chapter, r.paragraph) for r in find_references("vad säger SoL 20:2?")] == [("20", "2")]
+    assert [(r.sfs, r.paragraph) for r in find_references("11:1a i gamla SoL")] == [("SFS 2001:453", "1 a")]
 
 
 def test_unknown_paragraph_is_reported(retriever):

@@ -23,6 +23,13 @@ _NEW = re.compile(
 )
 
 
+# "SoL 20:2", "20:2 SoL", "11:1a i gamla SoL": chapter:paragraph next to the law's name.
+_COLON_REF = re.compile(
+    r"(?:\b(?:sol|socialtjänstlagen)\s+(\d{1,2}):(\d{1,3})([a-z])?\b)|(?:\b(\d{1,2}):(\d{1,3})([a-z])?\s+(?:i\s+)?(?:(?:nya|gamla)\s+)?(?:sol|socialtjänstlagen)\b)",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class Reference:
     sfs: str | None  # None when the question does not say which law
@@ -41,12 +48,23 @@ def law_hint(text: str) -> str | None:
 
 
 def find_references(text: str) -> list[Reference]:
-    hint = law_hint(text)
-    sfs = {"old": OLD_SFS, "new": NEW_SFS}.get(hint or "")
-    refs = []
-    for m in _REF.finditer(text):
-        chapter = m[1] + (f" {m[2].lower()}" if m[2] else "")
-        paragraph = m[3] + (f" {m[4].lower()}" if m[4] else "")
+    """Paragraph references with the law each one is about: a hint right after a
+    reference ("11 kap. 1 a § gamla SoL") applies to it; a hint elsewhere in the
+    question applies when there is only one reference; otherwise None (the
+    caller defaults to the new law)."""
+    found = [(m.start(), m.end(), m[1] + (f" {m[2].lower()}" if m[2] else ""), m[3] + (f" {m[4].lower()}" if m[4] else ""))
+             for m in _REF.finditer(text)]
+    for m in _COLON_REF.finditer(text):
+        chapter, paragraph, letter = (m[1], m[2], m[3]) if m[1] else (m[4], m[5], m[6])
+        found.append((m.start(), m.end(), chapter, paragraph + (f" {letter.lower()}" if letter else "")))
+    found.sort()
+    sfs_of = {"old": OLD_SFS, "new": NEW_SFS}
+    overall = sfs_of.get(law_hint(text) or "")
+    refs: list[Reference] = []
+    for i, (start, end, chapter, paragraph) in enumerate(found):
+        following = text[end: found[i + 1][0] if i + 1 < len(found) else end + 40][:40]
+        local = sfs_of.get(law_hint(text[start:end] + following) or "")
+        sfs = local or (overall if len(found) == 1 else None)
         ref = Reference(sfs, chapter, paragraph)
         if ref not in refs:
             refs.append(ref)
