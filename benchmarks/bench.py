@@ -78,8 +78,10 @@ def main() -> int:
 
     env = {**os.environ, "ASSISTANT_DATA_DIR": data_dir}
     colds, child_rss = [], []
-    probe = ("import resource, sys; from assistant.cli import main; rc = main(sys.argv[1:]); "
-             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); raise SystemExit(rc)")
+    # VmHWM (peak RSS of this process image; ru_maxrss would carry over the parent's).
+    probe = ("import re, sys; from assistant.cli import main; rc = main(sys.argv[1:]); "
+             "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]; "
+             "print(hwm, file=sys.stderr); raise SystemExit(rc)")
     for _ in range(args.cold_runs):
         t = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", probe, "ask", "Hur lång tid har socialnämnden på sig att göra en förhandsbedömning?"],
