@@ -8,9 +8,11 @@ nearest passages instead.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
+from assistant.answering.verifier import numbers_in
 from assistant.retrieval.evidence import QuestionTerms, mentions_time, passage_coverage, text_tokens
 from assistant.config import Settings
 from assistant.parsing.text import sentence_spans
@@ -29,6 +31,24 @@ MIN_SENTENCE_COVERAGE = 0.2  # a quote must itself contain some of the question'
 SENTENCE_PASSAGES = 5  # sentences are picked from this many top passages
 
 NO_ANSWER = "Källorna besvarar inte den här frågan."
+
+
+_AMOUNT = re.compile(
+    r"\b(hur mycket|hur många|vilket belopp|vilka belopp|hur stort|hur stor|vad kostar|kostar|kronor|kr|procent|"
+    r"arvode\w*|taxa\w*|maxtaxa\w*|tjänar|belopp\w*|nivå\w* på)\b",
+    re.I,
+)
+
+
+def asks_for_amount(question: str) -> bool:
+    return bool(_AMOUNT.search(question))
+
+
+def _has_amount(text: str) -> bool:
+    """A number in the text that is not part of a legal reference or a law's number."""
+    from assistant.answering.verifier import _reference_numbers
+
+    return bool(numbers_in(text) - _reference_numbers(text))
 
 
 class QuestionError(ValueError):
@@ -119,6 +139,14 @@ class ExtractiveAnswerer:
 
         candidates = self._sentences(top, coverages, terms, result)
         chosen = self._choose(candidates, direct_labels=set(result.direct))
+        if not direct and asks_for_amount(question) and not any(_has_amount(sp.passage.text) for sp in top[:3]):
+            # A question about an amount or a count, and the best passages state none.
+            answer.abstained = True
+            answer.text = (f"{NO_ANSWER} Du frågar efter ett belopp eller antal, och de avsnitt som handlar om "
+                           "ämnet anger inget sådant. Närmaste avsnitt finns nedan.")
+            answer.nearest = [c.scored.passage.label for c in chosen] or [sp.passage.label for sp in top[:5]]
+            answer.nearest = list(dict.fromkeys(answer.nearest))
+            return answer
         return self._render(answer, chosen, date)
 
     def _sentences(self, top, coverages, terms: QuestionTerms, result: RetrievalResult) -> list[_Candidate]:
