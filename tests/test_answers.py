@@ -107,3 +107,14 @@ def test_cli_without_index_says_what_to_do(tmp_path):
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "assistant", "ask", "fråga"], capture_output=True, text=True, env=env)
     assert out.returncode == 3 and "assistant ingest" in out.stderr
+
+
+def test_amount_questions_need_an_amount_in_the_sources(answerer):
+    from assistant.answering.extractive import _has_amount, asks_for_amount
+
+    assert asks_for_amount("Hur mycket kostar hemtjänsten?") and asks_for_amount("vilket belopp gäller")
+    assert not asks_for_amount("Vem ska göra förhandsbedömningen?")
+    assert _has_amount("inom fjorton dagar") and _has_amount("högst 10 000 kronor")
+    assert not _has_amount("enligt 20 kap. 2 § och lagen (2001:453)")
+    answer = answerer.answer("Hur mycket kostar en timme hemtjänst enligt socialnämndens taxa i kronor?")
+    assert answer.abstained and not answer.citations
