@@ -247,3 +247,15 @@ def test_eval_runner_reports_alce_metrics_for_an_llm(tmp_path, indexed_settings,
     assert overall["alce_citation_recall"] == 0.5 and overall["removed_share"] == 0.5
     assert overall["alce_citation_precision"] == 0.5
     assert "ALCE citation recall 0.500" in capsys.readouterr().out
+
+
+def test_chat_shows_progress_while_the_model_writes(llm, server):
+    from assistant.ui.app import _with_progress
+
+    server.reply = "Beslut om att inleda utredning ska fattas inom fjorton dagar [1]."
+    server.delay = 1.3
+    steps = list(_with_progress(llm, Q, None))
+    progress = [text for text, answer in steps if answer is None]
+    assert progress and all("kontrolleras mot källorna" in t for t in progress)
+    final = steps[-1][1]
+    assert final.answerer == "openai" and "fjorton dagar" in final.text

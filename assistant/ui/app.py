@@ -105,6 +105,31 @@ class AnswerService:
         return self.answerer
 
 
+def _with_progress(answerer, question, filters):
+    """Run an LLM answer in a thread; yield (progress text, None) every half
+    second, then ("", answer). Exceptions are re-raised here."""
+    written = [0]
+    done = threading.Event()
+    box: dict = {}
+
+    def work():
+        try:
+            box["answer"] = answerer.answer(question, filters=filters,
+                                            on_token=lambda t: written.__setitem__(0, written[0] + len(t)))
+        except Exception as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, daemon=True).start()
+    while not done.wait(0.5):
+        yield (f"⏳ Språkmodellen skriver ({written[0]} tecken) – svaret kontrolleras mot källorna "
+               "innan det visas …"), None
+    if "error" in box:
+        raise box["error"]
+    yield "", box["answer"]
+
+
 def build_app(settings: Settings) -> gr.Blocks:
     from assistant.answering.extractive import QuestionError
 
@@ -121,12 +146,17 @@ def build_app(settings: Settings) -> gr.Blocks:
         return answer.to_dict()
 
     def chat(message: str, history: list, sources: list[str], answers: list):
-        """One chat turn: follow-ups are read with the previous question."""
+        """One chat turn (a generator: progress first, then the answer). Follow-ups
+        are read with the previous question; an LLM's answer is shown only after
+        the verifier has checked it, so only progress is streamed."""
         history = list(history or [])
         masked, had_pnr = mask_personnummer(message or "")
         if not masked.strip():
             gr.Warning("Frågan är tom. Skriv en fråga om socialtjänstlagen.")
-            return "", history, gr.update(), gr.update(), answers
+            yield "", history, gr.update(), gr.update(), answers
+            return
+        turn = [{"role": "user", "content": masked}, {"role": "assistant", "content": "⏳ Söker i källorna …"}]
+        yield "", history + turn, gr.update(), gr.update(), answers
         answerer = service.get()
         if hasattr(answerer, "condense") and history:
             pairs = [(m.get("role", ""), str(m.get("content", ""))) for m in history]
@@ -136,21 +166,29 @@ def build_app(settings: Settings) -> gr.Blocks:
         kind = intent(question)
         if kind == "compare":
             comparison = compare(question, answerer.retriever, service.concordance, settings.date)
-            history += [{"role": "user", "content": masked}, {"role": "assistant", "content": comparison_markdown(comparison)}]
-            return "", history, render_comparison_html(comparison), render_comparison_text(comparison), answers + [None]
+            turn[1] = {"role": "assistant", "content": comparison_markdown(comparison)}
+            yield "", history + turn, render_comparison_html(comparison), render_comparison_text(comparison), answers + [None]
+            return
         try:
             if kind == "changes":
                 answer = answer_changes(question, service.extractive, service.concordance, settings.date)
+            elif hasattr(answerer, "condense"):
+                answer = None
+                for progress, answer in _with_progress(answerer, question, filters_from_choices(sources)):
+                    if answer is None:
+                        turn[1] = {"role": "assistant", "content": progress}
+                        yield "", history + turn, gr.update(), gr.update(), answers
             else:
                 answer = answerer.answer(question, filters=filters_from_choices(sources))
         except QuestionError as exc:
-            history += [{"role": "user", "content": masked}, {"role": "assistant", "content": f"⚠️ {exc}"}]
-            return "", history, gr.update(), gr.update(), answers + [None]
+            turn[1] = {"role": "assistant", "content": f"⚠️ {exc}"}
+            yield "", history + turn, gr.update(), gr.update(), answers + [None]
+            return
         text = answer_markdown(answer, asked=masked)
         if had_pnr:
             text = "🔒 Personnumret i frågan har tagits bort och sparas inte.\n\n" + text
-        history += [{"role": "user", "content": masked}, {"role": "assistant", "content": text}]
-        return "", history, passages_html(answer), copy_text(answer), answers + [answer.to_dict()]
+        turn[1] = {"role": "assistant", "content": text}
+        yield "", history + turn, passages_html(answer), copy_text(answer), answers + [answer.to_dict()]
 
     def on_like(data: gr.LikeData, answers: list, history: list, include_question: bool):
         turn = data.index[0] // 2 if isinstance(data.index, (list, tuple)) else int(data.index) // 2
