@@ -258,6 +258,15 @@ def cmd_course(args) -> int:
     versions = statute_versions(settings)
     if args.action == "quiz" or (args.action == "export" and args.quiz):
         items = generate_quiz(module_passages(module, retriever), args.n, args.seed)
+        if args.llm:
+            from assistant.answering.llm import LLMAnswerer, make_answerer
+            from assistant.course.llm_quiz import llm_quiz
+
+            answerer = make_answerer(settings, retriever)
+            if not isinstance(answerer, LLMAnswerer):
+                print("Obs: ingen språkmodell är inställd (ASSISTANT_ANSWERER); bara regelbaserade frågor.", file=sys.stderr)
+            else:
+                items += llm_quiz(module_passages(module, retriever)[:6], answerer, args.llm)
         text = quiz_markdown(items, module.title, with_key=args.key, versions=versions)
     else:
         text = module_markdown(render_module(module, retriever, load_concordance(settings, retriever)), versions)
@@ -342,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=10, help="antal quizfrågor")
     p.add_argument("--seed", type=int, default=1, help="samma seed ger samma quiz")
     p.add_argument("--key", action="store_true", help="ta med facit")
+    p.add_argument("--llm", type=int, default=0, help="lägg till så många frågor skrivna av språkmodellen (kontrolleras)")
     p.add_argument("--quiz", action="store_true", help="exportera quizet i stället för modulen")
     p.add_argument("--format", choices=["md", "pdf"], default="pdf")
     p.add_argument("--out", help="filnamn")

@@ -259,3 +259,22 @@ def test_chat_shows_progress_while_the_model_writes(llm, server):
     assert progress and all("kontrolleras mot källorna" in t for t in progress)
     final = steps[-1][1]
     assert final.answerer == "openai" and "fjorton dagar" in final.text
+
+
+def test_llm_quiz_items_pass_the_same_checks(llm, server, retriever):
+    from assistant.course.llm_quiz import llm_quiz
+
+    passages = retriever.lookup("SFS 2025:400 20 kap. 2 §") + retriever.lookup("SFS 2025:400 19 kap. 4 §")
+    server.reply = json.dumps([
+        {"fraga": "Inom hur lång tid ska socialnämnden besluta om att inleda utredning efter en anmälan?",
+         "alternativ": ["fjorton dagar", "tre dagar", "en månad", "ett år"], "svar": "fjorton dagar", "kalla": 1},
+        {"fraga": "Hur lång tid har nämnden på sig?", "alternativ": ["två veckor", "tre dagar", "en månad", "ett år"],
+         "svar": "två veckor", "kalla": 1},  # not in the source
+        {"fraga": "Vem bör anmäla oro för ett barn?", "alternativ": ["var och en", "bara polisen", "ingen", "skolan"],
+         "svar": "var och en", "kalla": 7},  # no such source
+    ], ensure_ascii=False)
+    items = llm_quiz(passages, llm, n=3)
+    assert [i.answer for i in items] == ["fjorton dagar"]
+    item = items[0]
+    assert item.kind == "llm" and item.citation == "SFS 2025:400 20 kap. 2 §"
+    assert item.grounded(retriever.store.get(item.passage_id).text)

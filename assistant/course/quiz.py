@@ -48,7 +48,7 @@ class QuizItem:
             return False
         if self.kind == "paragraph":
             return self.answer == self.citation
-        return self.answer.lower() in self.source.lower()
+        return self.answer.lower() in self.source.lower()  # also for `llm` items (kept only if so)
 
 
 def _sentences(passage) -> list[str]:
