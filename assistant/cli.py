@@ -101,9 +101,37 @@ def _answerer(settings):
     return make_answerer(settings)
 
 
+def respond(question: str, answerer, settings, filters=None, k=None, as_json: bool = False) -> str:
+    """One question, routed as in the chat: comparisons, change questions, or a
+    cited answer. Personnummer are masked first. Returns the printable text."""
+    from assistant.answering.changes import answer_changes, intent
+    from assistant.answering.render import render_text
+    from assistant.ui.chat import mask_personnummer
+
+    question, _ = mask_personnummer(question)
+    kind = intent(question)
+    if kind == "compare":
+        from dataclasses import asdict
+
+        from assistant.changes.compare import compare, render_comparison_text
+
+        comparison = compare(question, answerer.retriever, load_concordance(settings, answerer.retriever), settings.date)
+        if as_json:
+            return json.dumps(asdict(comparison), ensure_ascii=False, indent=2, default=str)
+        return render_comparison_text(comparison)
+    if kind == "changes":
+        extractive = getattr(answerer, "extractive", answerer)
+        answer = answer_changes(question, extractive, load_concordance(settings, answerer.retriever), settings.date)
+    else:
+        answer = answerer.answer(question, filters=filters, k=k)
+    if as_json:
+        return json.dumps(answer.to_dict(), ensure_ascii=False, indent=2)
+    nearest = {label: (answerer.retriever.lookup(label) or [None])[0] for label in answer.nearest}
+    return render_text(answer, nearest_texts={label: p.text for label, p in nearest.items() if p})
+
+
 def cmd_ask(args) -> int:
     from assistant.answering.extractive import QuestionError, validate_question
-    from assistant.answering.render import render_text
     from assistant.retrieval.hybrid import IndexMissing
 
     settings = _settings(args)
@@ -118,38 +146,14 @@ def cmd_ask(args) -> int:
     except IndexMissing as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return EXIT_NOT_READY
-    from assistant.answering.changes import answer_changes, intent
-
-    kind = intent(question)
-    retrieval_answerer = getattr(answerer, "extractive", answerer)
-    if kind == "compare":
-        from assistant.changes.compare import compare, render_comparison_text
-
-        comparison = compare(question, answerer.retriever, load_concordance(settings, answerer.retriever), settings.date)
-        if args.json:
-            from dataclasses import asdict
-
-            print(json.dumps(asdict(comparison), ensure_ascii=False, indent=2, default=str))
-        else:
-            print(render_comparison_text(comparison))
-        return 0
-    if kind == "changes":
-        answer = answer_changes(question, retrieval_answerer, load_concordance(settings, answerer.retriever), settings.date)
-    else:
-        answer = answerer.answer(question, filters=filters, k=args.k)
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        nearest = {label: (answerer.retriever.lookup(label) or [None])[0] for label in answer.nearest}
-        texts = {label: p.text for label, p in nearest.items() if p}
-        print(render_text(answer, nearest_texts=texts))
+    print(respond(question, answerer, settings, filters, args.k, args.json))
     return 0
 
 
 def cmd_repl(args) -> int:
     from assistant.answering.extractive import QuestionError
-    from assistant.answering.render import render_text
     from assistant.retrieval.hybrid import IndexMissing
+    from assistant.ui.chat import standalone_question
 
     settings = _settings(args)
     try:
@@ -159,6 +163,7 @@ def cmd_repl(args) -> int:
         return EXIT_NOT_READY
     print("Ställ en fråga om socialtjänstlagen (tom rad eller Ctrl-D avslutar).")
     print("Skriv inga personuppgifter om klienter.")
+    history: list[dict] = []
     while True:
         try:
             question = input("\nFråga> ")
@@ -166,10 +171,12 @@ def cmd_repl(args) -> int:
             break
         if not question.strip():
             break
+        full = standalone_question(question, history)
         try:
-            print(render_text(answerer.answer(question)))
+            print(respond(full, answerer, settings))
         except QuestionError as exc:
             print(f"Fel: {exc}")
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
     return 0
 
 
