@@ -75,7 +75,7 @@ def write_report(report: dict, out: Path) -> Path:
     images.append("latency.png")
 
     first = names[0]
-    lines = [f"# Evaluation report", "", f"Questions: `{report['questions_file']}` ({report['n']}), "
+    lines = ["# Evaluation report", "", f"Questions: `{report['questions_file']}` ({report['n']}), "
              f"k = {report.get('k')}, reference date {report.get('reference_date')}.", "", markdown_table(report), ""]
     lines += [f"![{img}]({img})" for img in images]
     lines += ["", f"## Worst 20 questions ({first})", "", "| id | kind | question | expected | retrieved instead | cited |", "|---|---|---|---|---|---|"]

@@ -6,7 +6,6 @@ import io
 import json
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 from fpdf import FPDF

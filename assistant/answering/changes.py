@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.changes.compare import RELATION_SV, compare
+from assistant.changes.compare import RELATION_SV
 from assistant.changes.concordance import Concordance
 from assistant.retrieval.evidence import QuestionTerms, text_tokens
 from assistant.retrieval.hybrid import Filters
@@ -91,7 +91,3 @@ def answer_changes(question: str, answerer, concordance: Concordance, date: str,
     answer.text = "\n".join(lines)
     answer.notes.append("SFS 2001:453 upphävdes den 1 juli 2025.")
     return answer
-
-
-def comparison_for(question: str, retriever, concordance: Concordance, date: str | None = None):
-    return compare(question, retriever, concordance, date)

@@ -138,7 +138,7 @@ class ExtractiveAnswerer:
             return answer
 
         candidates = self._sentences(top, coverages, terms, result)
-        chosen = self._choose(candidates, direct_labels=set(result.direct))
+        chosen = self._choose(candidates)
         if not direct and asks_for_amount(question) and not any(_has_amount(sp.passage.text) for sp in top[:3]):
             # A question about an amount or a count, and the best passages state none.
             answer.abstained = True
@@ -172,7 +172,7 @@ class ExtractiveAnswerer:
                 out.append(_Candidate(rank, sp, a, b, score))
         return out
 
-    def _choose(self, candidates: list[_Candidate], direct_labels: set[str]) -> list[_Candidate]:
+    def _choose(self, candidates: list[_Candidate]) -> list[_Candidate]:
         if not candidates:
             return []
         candidates.sort(key=lambda c: -c.score)

@@ -20,7 +20,6 @@ import numpy as np
 
 from assistant.changes.diff import similarity
 from assistant.index.store import PassageStore
-from assistant.types import Passage
 
 NEW_SFS = "SFS 2025:400"
 OLD_SFS = "SFS 2001:453"

@@ -51,7 +51,6 @@ def overview(concordance: Concordance, retriever, most_changed: int = 40) -> dic
     ordered = dict(sorted(chapters.items(), key=lambda kv: int(kv[0].split()[0])))
     for items in ordered.values():
         items.sort(key=lambda it: (it.kind != "new", [int(x) if x.isdigit() else x for x in parse_label(it.label).paragraph.split()]))
-    overview.titles = titles  # type: ignore[attr-defined]
     return {f"{ch} kap. {titles.get(ch, '')}".strip(): items for ch, items in ordered.items()}
 
 
