@@ -226,3 +226,22 @@ def test_reform_tab_in_the_browser(app_url, tmp_path):
         assert plan_name in text and "Eva Ek" in text and "SFS 2025:400 11 kap. 5 §" in text
         page.screenshot(path=str(ARTIFACTS / "plan.png"), full_page=True)
         browser.close()
+
+
+def test_several_users_at_once(app_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    questions = ["Hur lång tid har socialnämnden på sig att göra en förhandsbedömning?",
+                 "Vad innebär insatser utan individuell behovsprövning?",
+                 "Vem är skyldig att anmäla oro för att ett barn far illa?"] * 2
+
+    def ask(q):
+        return Client(app_url, verbose=False).predict(q, [], api_name="/fraga")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(ask, questions))
+    assert [r["question"] for r in results] == questions
+    assert all(r["citations"] and not r["abstained"] for r in results)
+    assert results[0]["citations"][0]["label"] == results[3]["citations"][0]["label"] == "SFS 2025:400 20 kap. 2 §"
