@@ -118,3 +118,10 @@ def test_amount_questions_need_an_amount_in_the_sources(answerer):
     assert not _has_amount("enligt 20 kap. 2 § och lagen (2001:453)")
     answer = answerer.answer("Hur mycket kostar en timme hemtjänst enligt socialnämndens taxa i kronor?")
     assert answer.abstained and not answer.citations
+
+
+def test_filter_on_a_source_that_is_not_indexed_says_so(answerer):
+    from assistant.retrieval.hybrid import Filters
+
+    answer = answerer.answer("Vad säger propositionen om förebyggande arbete?", filters=Filters(kinds=("bill",)))
+    assert answer.abstained and "Propositionen (Prop. 2024/25:89) finns inte i indexet" in answer.text

@@ -31,6 +31,8 @@ MIN_SENTENCE_COVERAGE = 0.2  # a quote must itself contain some of the question'
 SENTENCE_PASSAGES = 5  # sentences are picked from this many top passages
 
 NO_ANSWER = "Källorna besvarar inte den här frågan."
+KIND_SV = {"bill": "Propositionen (Prop. 2024/25:89)", "inquiry": "Utredningen (SOU 2020:47)",
+           "article": "Artiklarna", "statute": "Lagtexterna"}
 
 
 _AMOUNT = re.compile(
@@ -101,6 +103,14 @@ class ExtractiveAnswerer:
         result = self.retriever.search(question, k or self.settings.top_k, filters, date)
         t_retrieved = time.perf_counter()
         answer = self.compose(question, result, date)
+        if filters and filters.kinds:
+            indexed = {p.kind for p in self.retriever.store.passages}
+            missing = [KIND_SV[k] for k in filters.kinds if k not in indexed and k in KIND_SV]
+            if missing:
+                answer.notes.append(f"{' och '.join(missing)} finns inte i indexet (kör `assistant fetch` med internet "
+                                    "och sedan `assistant ingest`).")
+                if not result.passages:
+                    answer.text += " " + answer.notes[-1]
         answer.timings_ms.update(result.timings_ms)
         answer.timings_ms["retrieval_ms"] = (t_retrieved - started) * 1000
         answer.timings_ms["answer_ms"] = (time.perf_counter() - t_retrieved) * 1000
