@@ -149,6 +149,13 @@ class ExtractiveAnswerer:
 
         candidates = self._sentences(top, coverages, terms, result)
         chosen = self._choose(candidates)
+        if not chosen:
+            # Passages came back, but no sentence in them speaks of what was asked.
+            answer.abstained = True
+            answer.text = (f"{NO_ANSWER} Inget stycke i de närmaste avsnitten handlar om det du frågar om, "
+                           "så jag citerar inget. Närmaste avsnitt finns nedan.")
+            answer.nearest = list(dict.fromkeys(sp.passage.label for sp in top[:5]))
+            return answer
         if not direct and asks_for_amount(question) and not any(_has_amount(sp.passage.text) for sp in top[:3]):
             # A question about an amount or a count, and the best passages state none.
             answer.abstained = True
@@ -170,9 +177,9 @@ class ExtractiveAnswerer:
                 if len(sentence) < 12:
                     continue
                 own = terms.coverage(text_tokens(sentence, keyword))
-                if own < MIN_SENTENCE_COVERAGE and not is_direct:
-                    continue
                 score = own
+                if own < MIN_SENTENCE_COVERAGE and not is_direct:
+                    score -= 1.0  # only quoted when no sentence of the top passages does better
                 score += 0.35 * coverages[rank]  # context: headings and the rest of the paragraph
                 score += 0.5 / (1 + rank)  # retrieval rank: quotes come from the best passages
                 if terms.asks_time and mentions_time(sentence):
@@ -187,6 +194,8 @@ class ExtractiveAnswerer:
             return []
         candidates.sort(key=lambda c: -c.score)
         best = candidates[0].score
+        if best <= 0:  # no sentence covers the question well: quote only the single best one
+            return [candidates[0]]
         chosen: list[_Candidate] = []
         per_passage: dict[str, int] = {}
         for c in candidates:

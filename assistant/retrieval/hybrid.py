@@ -157,14 +157,20 @@ class HybridRetriever:
         factor = 1.0
         transitional = "övergångsbestämmelser" in p.label
         if p.kind == "statute":
-            if hinted_sfs and p.label.startswith(hinted_sfs) and not (transitional and p.law_version == "old"):
+            old_law_asked = hinted_sfs == OLD_SFS
+            if transition and not (old_law_asked and transitional):
+                # Which law applies across 1 July 2025: the new law's transitional
+                # provisions answer it, even when the question names the old law.
+                if transitional and p.law_version == "new":
+                    factor *= 2
+                elif p.law_version == "old":
+                    factor /= NEW_LAW_PRIOR
+            elif hinted_sfs and p.label.startswith(hinted_sfs):
                 factor *= 1.5
             elif not hinted_sfs and p.law_version == "old":
                 factor /= NEW_LAW_PRIOR
-            if transitional and p.law_version == "old":
+            if transitional and p.law_version == "old" and not old_law_asked:
                 factor /= 2  # the old law's own transitions (2002-2024) rarely answer anything today
-            if transition and transitional and p.law_version == "new":
-                factor *= 2
         if documents and p.kind != "statute":
             factor *= 1.5
         elif not documents and p.kind == "statute":
@@ -245,7 +251,7 @@ class HybridRetriever:
             fused = self._rerank(question, fused)
 
         top = [ScoredPassage(p, 1.0, {"direct": 1}) for p in direct]
-        if transition and not direct:
+        if transition and not direct and hinted_sfs != OLD_SFS:
             # A question about which law applies: the specific transitional points
             # retrieved for it first, then the general rule.
             from assistant.retrieval.evidence import QuestionTerms, passage_coverage

@@ -73,7 +73,8 @@ def find_references(text: str) -> list[Reference]:
 
 # Questions about which law applies across 1 July 2025, or about the transition.
 _TRANSITION = re.compile(
-    r"övergång|ikraftträd|träd(de|er|a)\b.{0,40}\bi kraft|upphörde|upphävd|före (den )?1 juli|innan (den )?1 juli|"
+    r"övergång|ikraftträd|träd(de|er|a)\b.{0,40}\bi kraft|upphörde|upphävd|(före|efter|innan|från) (den )?1 juli|"
+    r"\bgäller\b.{0,60}\bfortfarande\b|"
     r"\b(januari|februari|mars|april|maj|juni) 2025\b|(vilken|vilka) (lag|regler) (gäller|ska tillämpas)|"
     r"gamla eller (den )?nya|nya eller (den )?gamla|gäller fortfarande|fortfarande gäll|"
     r"\bfattats före\b|\bbeslutats före\b",
