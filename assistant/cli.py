@@ -180,11 +180,18 @@ def cmd_repl(args) -> int:
     return 0
 
 
+_CONCORDANCES: dict = {}
+
+
 def load_concordance(settings, retriever):
+    """The concordance for this retriever's index (built once, then cached on disk and here)."""
     from assistant.changes.concordance import Concordance
 
-    vectors = retriever.vectors if retriever.use_dense else None
-    return Concordance.load_or_build(retriever.store, settings.index_dir, vectors)
+    key = id(retriever)
+    if key not in _CONCORDANCES:
+        vectors = retriever.vectors if retriever.use_dense else None
+        _CONCORDANCES[key] = Concordance.load_or_build(retriever.store, settings.index_dir, vectors)
+    return _CONCORDANCES[key]
 
 
 def _retriever_or_exit(settings):
