@@ -187,11 +187,11 @@ def load_concordance(settings, retriever):
     """The concordance for this retriever's index (built once, then cached on disk and here)."""
     from assistant.changes.concordance import Concordance
 
-    key = id(retriever)
-    if key not in _CONCORDANCES:
+    key = (id(retriever), str(settings.index_dir))
+    if key not in _CONCORDANCES:  # the retriever is kept with it, so its id is never reused
         vectors = retriever.vectors if retriever.use_dense else None
-        _CONCORDANCES[key] = Concordance.load_or_build(retriever.store, settings.index_dir, vectors)
-    return _CONCORDANCES[key]
+        _CONCORDANCES[key] = (retriever, Concordance.load_or_build(retriever.store, settings.index_dir, vectors))
+    return _CONCORDANCES[key][1]
 
 
 def _retriever_or_exit(settings):
