@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -64,8 +64,6 @@ class Settings:
     def download_dir(self) -> Path:
         return Path(self.data_dir) / "sources"
 
-    def with_(self, **changes) -> "Settings":
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
 _ENV = {f.name: "ASSISTANT_" + f.name.upper() for f in fields(Settings)}

@@ -7,7 +7,6 @@ Answer metrics use the answer's citations (labels and verbatim quotes).
 from __future__ import annotations
 
 import re
-from statistics import median
 
 from assistant.labels import chapter_key
 
@@ -111,6 +110,3 @@ def aggregate(rows: list[dict]) -> dict:
         "latency_p95_ms": percentile(latencies, 0.95),
     }
 
-
-def median_or_none(values):
-    return median(values) if values else None

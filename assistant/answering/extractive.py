@@ -127,7 +127,8 @@ class ExtractiveAnswerer:
             answer.text = NO_ANSWER + " Inget avsnitt i källorna matchar frågan."
             return answer
 
-        coverages = [passage_coverage(terms, sp.passage, keyword) for sp in top[:SENTENCE_PASSAGES]]
+        coverages = [sp.sources["coverage"] if "coverage" in sp.sources else passage_coverage(terms, sp.passage, keyword)
+                     for sp in top[:SENTENCE_PASSAGES]]
         best = max(coverages)
         direct = bool(result.direct)
 

@@ -21,8 +21,9 @@ def render_text(answer: Answer, show_passages: bool = True, nearest_texts: dict[
             out.append(textwrap.indent(c.text, "    "))
             if c.url:
                 out.append(f"    {c.url}")
-    if answer.notes and answer.answerer != "extractive" or any("Språkmodell" in n for n in answer.notes):
-        out.append("\n" + "\n".join(f"Obs: {n}" for n in answer.notes if "Språkmodell" in n or "togs bort" in n))
+    llm_notes = [n for n in answer.notes if "Språkmodell" in n or "togs bort" in n]
+    if llm_notes:
+        out.append("\n" + "\n".join(f"Obs: {n}" for n in llm_notes))
     if answer.removed:
         out.append("\nBorttaget (ej belagt i källorna):")
         out.extend(f"- {r}" for r in answer.removed)

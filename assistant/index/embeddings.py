@@ -68,8 +68,6 @@ class Embedder:
                     ) from exc
             return self._model
 
-    def warm_up(self) -> None:
-        threading.Thread(target=lambda: self.model, daemon=True).start()
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> list[list[float]]:
         vectors = self.model.encode(

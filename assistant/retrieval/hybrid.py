@@ -142,7 +142,7 @@ class HybridRetriever:
         top = max(sp.score for sp in head) or 1.0
         for sp in head:
             coverage = passage_coverage(terms, sp.passage, self.keyword)
-            sp.sources["coverage"] = round(coverage, 4)
+            sp.sources["coverage"] = coverage  # reused by the answerer
             sp.score = sp.score / top + RERANK_WEIGHT * coverage
         head.sort(key=lambda sp: -sp.score)
         floor = head[-1].score if head else 0.0
