@@ -47,10 +47,10 @@ def asks_for_amount(question: str) -> bool:
 
 
 def _has_amount(text: str) -> bool:
-    """A number in the text that is not part of a legal reference or a law's number."""
+    """A number in the text that is not part of a legal reference, a law's number or a year."""
     from assistant.answering.verifier import _reference_numbers
 
-    return bool(numbers_in(text) - _reference_numbers(text))
+    return any(not 1900 <= n <= 2100 for n in numbers_in(text) - _reference_numbers(text))
 
 
 class QuestionError(ValueError):

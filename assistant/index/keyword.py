@@ -33,6 +33,7 @@ class KeywordIndex:
         self.bm25 = bm25
         self.vocabulary = vocabulary
         self.size = size
+        self._stems: frozenset[str] | None = None
 
     @classmethod
     def build(cls, passages: list[Passage]) -> "KeywordIndex":
@@ -69,9 +70,16 @@ class KeywordIndex:
         size = json.loads((directory / "size.json").read_text())["size"]
         return cls(bm25, vocabulary, size)
 
+    @property
+    def stems(self) -> frozenset[str]:
+        """The stems (tokens) the index knows."""
+        if self._stems is None:
+            self._stems = frozenset(self.bm25.vocab_dict)
+        return self._stems
+
     def query_tokens(self, query: str) -> list[str]:
         known = self.bm25.vocab_dict
-        return [t for t in tokenize_query(query, self.vocabulary) if t in known]
+        return [t for t in tokenize_query(query, self.vocabulary, self.stems) if t in known]
 
     def scores(self, query: str) -> np.ndarray:
         tokens = self.query_tokens(query)

@@ -5,15 +5,18 @@ lower-case words -> stopwords removed -> Snowball Swedish stems, plus:
   "1 a §" -> "§p1a", so references stay searchable;
 - compound parts: "orosanmälan" -> "oro" + "anmälan" when both parts are words
   of the corpus (also with the linking -s), on both the index and the query side;
-- on the query side only: domain abbreviations expanded (SoL, HVB, LVU, IVO ...)
-  and unknown words corrected to a close corpus word (typos).
+- on the query side only (query_units): abbreviations and everyday words
+  expanded to the sources' words (lexicon.yaml), words of asking dropped,
+  unknown words corrected to a close corpus word (typos) or stem variant.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 _WORD = re.compile(r"[a-zåäöéüæø]+|\d+")
 _REF_FULL = re.compile(r"(\d+)\s*([a-z])?\s*kap\.?\s*(\d+)\s*([a-z])?\s*§", re.I)
@@ -27,69 +30,18 @@ EXTRA_STOPWORDS = {
     "man", "bör", "behöver", "måste", "om", "the", "lag", "lagen", "kap", "st", "p",
 }
 
-# Domain abbreviations and everyday words staff type, mapped to the law's wording.
-ABBREVIATIONS = {
-    "sol": "socialtjänstlagen",
-    "hvb": "hem för vård eller boende",
-    "lvu": "vård av unga särskilda bestämmelser",
-    "lvm": "vård av missbrukare LVM-hem",
-    "lss": "stöd och service till vissa funktionshindrade",
-    "ivo": "Inspektionen för vård och omsorg",
-    "bbic": "utredning barns behov",
-    "soc": "socialnämnden socialtjänsten",
-    "socialen": "socialnämnden socialtjänsten",
-    "sis": "Statens institutionsstyrelse särskilda ungdomshem",
-    "säbo": "särskilt boende för äldre personer",
-    "försörjningsstöd": "ekonomiskt bistånd försörjningsstöd",
-    "fb": "förhandsbedömning",
-    "biståndsbedömning": "behovsprövning bistånd",
-    "behovsbedömning": "behovsprövning",
-    "biståndsbeslut": "beslut om insatser bistånd",
-    "orosanmälan": "anmälan om oro barn far illa",
-    "orosanmälningar": "anmälan om oro barn far illa",
-    "anmälningsplikt": "skyldiga att anmäla",
-    "lex sarah": "missförhållanden rapportera",
-    "ungdomar": "unga",
-    "tonåring": "barn unga",
-    "tjej": "barn",
-    "kille": "barn",
-    "flicka": "barn",
-    "pojke": "barn",
-    "mamma": "vårdnadshavare förälder",
-    "pappa": "vårdnadshavare förälder",
-    "mamman": "vårdnadshavare förälder",
-    "pappan": "vårdnadshavare förälder",
-    "föräldrar": "vårdnadshavare",
-    "föräldrarna": "vårdnadshavare",
-    "pensionär": "äldre personer",
-    "pensionärer": "äldre personer",
-    "jobba": "arbeta",
-    "jobbar": "arbetar",
-    "privat": "enskild verksamhet",
-    "privata": "enskild verksamhet",
-    "företag": "enskild verksamhet",
-    "bolag": "enskild verksamhet",
-    "anhörig": "närstående",
-    "anhöriga": "närstående",
-    "journal": "personakt dokumentation handlingar",
-    "journalen": "personakt dokumentation handlingar",
-    "placera": "vård utanför det egna hemmet",
-    "placering": "vård utanför det egna hemmet",
-    "placeras": "vård utanför det egna hemmet",
-    "tvång": "utan samtycke",
-    "frivilligt": "samtycke",
-    "pengar": "ekonomiskt bistånd",
-    "betala tillbaka": "återkrav återbetala",
-    "kräva tillbaka": "återkrav återbetala",
-    "missbrukare": "missbruk beroende",
-    "alkohol": "missbruk beroende",
-    "droger": "missbruk beroende",
-    "deadline": "inom tid",
-    "tidsfrist": "inom tid",
-    "lämna ut": "uppgiftsskyldighet lämna uppgifter",
-    "socialsekreterare": "personal handläggning",
-    "handläggare": "personal handläggning",
-}
+LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> tuple[dict[str, str], frozenset[str]]:
+    """The query-side lexicon: {word or phrase: the sources' words} and the
+    question words that are never searched (see lexicon.yaml)."""
+    import yaml
+
+    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    synonyms = {str(k).lower(): str(v) for section in ("abbreviations", "everyday") for k, v in data[section].items()}
+    return synonyms, frozenset(str(w).lower() for w in data["question_words"])
 
 
 def _stemmer():
@@ -166,26 +118,140 @@ def correct_word(word: str, vocabulary: frozenset[str] | set[str]) -> str | None
     return match[0] if match else None
 
 
-def expand_query(text: str) -> str:
-    lowered = text.lower()
-    extra = []
-    if re.search(r"\b\d{1,2}[- ]?åri(g|ng)", lowered):
-        extra.append("barn unga")
-    for abbr, expansion in ABBREVIATIONS.items():
-        if re.search(rf"(?<![\wåäö]){re.escape(abbr)}(?![\wåäö])", lowered):
-            extra.append(expansion)
-    return text + (" " + " ".join(extra) if extra else "")
+def deep_split(word: str, vocabulary: frozenset[str] | set[str], depth: int = 3) -> list[str]:
+    """Split a compound into up to `depth` corpus words ("barnavårdsutredning" ->
+    "barn" + "vård" + "utredning"), preferring the fewest, longest parts; [] if none."""
+    parts = split_compound(word, vocabulary)
+    if parts or depth <= 2 or len(word) < 10:
+        return parts or _head(word, vocabulary)
+    best: list[str] = []
+    for i in range(len(word) - 3, 2, -1):
+        right = word[i:]
+        if right not in vocabulary or len(right) < 3:
+            continue
+        left = word[:i]
+        for candidate in (left, left[:-1] if left.endswith("s") else None):
+            if candidate and len(candidate) >= 7:
+                head = split_compound(candidate, vocabulary)
+                if head and (not best or min(map(len, head + [right])) > min(map(len, best))):
+                    best = head + [right]
+    return best or _head(word, vocabulary)
 
 
-def tokenize_query(text: str, vocabulary: frozenset[str] | set[str] = frozenset()) -> list[str]:
-    text = expand_query(text)
+def _head(word: str, vocabulary: frozenset[str] | set[str]) -> list[str]:
+    """The longest corpus word that ends a compound whose first part is not a
+    corpus word ("hemtjänstföretag" -> ... "företag" if known): in Swedish the
+    last part carries the meaning."""
+    if word in vocabulary:
+        return []
+    for i in range(3, len(word) - 4):
+        if word[i:] in vocabulary:
+            return [word[i:]]
+    return []
+
+
+def stem_variant(stem: str, stems: frozenset[str] | set[str]) -> str | None:
+    """A corpus stem that differs from an unknown stem only in its ending, as the
+    stemmer's forms of one word do ("föräld" for "förälder", "föräldr" for
+    "föräldrar"), or None."""
+    if len(stem) < 5 or stem in stems:
+        return None
+    for cut in range(0, 3):
+        base = stem[: len(stem) - cut] if cut else stem
+        if len(base) < 5:
+            break
+        found = sorted(v for v in stems if v.startswith(base) and 0 < len(v) - len(base) <= 2 and v != stem)
+        if found:
+            return found[0]
+    return None
+
+
+def lemmatize(word: str) -> str:
+    """The dictionary form of a Swedish word ("åldrar" -> "ålder", "föräldrar" ->
+    "förälder"), where the stemmer leaves forms of one word apart."""
+    import simplemma
+
+    return simplemma.lemmatize(word, lang="sv").lower()
+
+
+_AGE = re.compile(r"^åri(g|ng)")
+
+
+@dataclass(frozen=True)
+class QueryUnit:
+    """One word (or abbreviation phrase) of a question, with the stems that can
+    stand for it in the sources."""
+
+    surface: str
+    stems: tuple[str, ...]  # its own stem, a typo fix, a stem variant: each a full match
+    parts: tuple[str, ...] = ()  # compound parts: a match in proportion to the parts present
+    expansion: tuple[str, ...] = ()  # the law's words for an abbreviation or everyday word
+
+    def tokens(self) -> list[str]:
+        return list(dict.fromkeys(self.stems + self.parts + self.expansion))
+
+    def credit(self, present: set[str] | frozenset[str]) -> float:
+        """How far a text with the stems `present` speaks of this word, 0..1."""
+        if any(s in present for s in self.stems):
+            return 1.0
+        best = 0.0
+        for group in (self.parts, self.expansion):
+            if group:
+                best = max(best, sum(s in present for s in group) / len(group))
+        return best
+
+
+def _content_words(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
     stop = stopwords()
-    ws = [w for w in words(text) if w not in stop and (len(w) > 1 or w.isdigit())]
-    extra: list[str] = []
-    if vocabulary:
-        for w in ws:
-            parts = split_compound(w, vocabulary)
-            extra += parts
-            if not parts and (fixed := correct_word(w, vocabulary)):
-                extra.append(fixed)
-    return stem_words(ws + extra) + reference_tokens(text)
+    return [w for w in words(text) if w not in stop and w not in drop and (len(w) > 1 or w.isdigit())]
+
+
+def query_units(text: str, vocabulary: frozenset[str] | set[str] = frozenset(),
+                stems: frozenset[str] | set[str] = frozenset()) -> list[QueryUnit]:
+    """The question's content words as units (see QueryUnit); `vocabulary` holds the
+    corpus's words, `stems` its stems (both empty: no compound splits, typo fixes
+    or variants)."""
+    lowered = text.lower()
+    synonyms, question_words = lexicon()
+    units: list[QueryUnit] = []
+    for phrase, expansion in synonyms.items():  # multi-word phrases first, then removed
+        if " " in phrase:
+            pattern = rf"(?<![\wåäö]){re.escape(phrase)}(?![\wåäö])"
+            if re.search(pattern, lowered):
+                units.append(QueryUnit(phrase, (), (), tuple(stem_words(_content_words(expansion)))))
+                lowered = re.sub(pattern, " ", lowered)
+    for phrase in question_words:
+        if " " in phrase:
+            lowered = re.sub(rf"(?<![\wåäö]){re.escape(phrase)}(?![\wåäö])", " ", lowered)
+    by_stem: dict[str, QueryUnit] = {}
+    for w in _content_words(lowered, question_words):
+        stem = stem_words([w])[0]
+        if stem in by_stem:
+            continue
+        known = not stems or stem in stems
+        lemma = w if known or w.isdigit() else lemmatize(w)
+        if lemma in question_words:
+            continue
+        full = [w, lemma]
+        parts: list[str] = []
+        expansion: list[str] = []
+        if vocabulary and not w.isdigit():
+            parts = deep_split(w, vocabulary)
+            if w not in vocabulary and not parts and (fixed := correct_word(w, vocabulary)):
+                full.append(fixed)
+        full = stem_words(full)
+        if not known and (variant := stem_variant(stem, stems)):
+            full.append(variant)
+        if w in synonyms or lemma in synonyms:
+            expansion = _content_words(synonyms.get(w) or synonyms[lemma])
+        elif _AGE.match(w):
+            expansion = ["barn", "unga"]
+        by_stem[stem] = QueryUnit(w, tuple(dict.fromkeys(full)), tuple(dict.fromkeys(stem_words(parts))),
+                                  tuple(dict.fromkeys(stem_words(expansion))))
+    return units + list(by_stem.values())
+
+
+def tokenize_query(text: str, vocabulary: frozenset[str] | set[str] = frozenset(),
+                   stems: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    tokens = [t for unit in query_units(text, vocabulary, stems) for t in unit.tokens()]
+    return tokens + reference_tokens(text)

@@ -8,7 +8,7 @@ import math
 import re
 
 from assistant.index.keyword import KeywordIndex
-from assistant.index.tokenize import tokenize_document, tokenize_query
+from assistant.index.tokenize import QueryUnit, query_units, tokenize_document
 
 _TIME_QUESTION = re.compile(r"\b(hur lång|hur länge|när|senast|inom|tidsfrist|frist|deadline|dagar|veckor|månader|tid på sig)\b", re.I)
 _TIME_TEXT = re.compile(
@@ -18,39 +18,78 @@ _TIME_TEXT = re.compile(
 
 
 UNKNOWN_WEIGHT = 1.0  # weight of a word the sources never use, relative to the rarest word
+# An unknown word's weight also scales with how rare it is in general Swedish
+# (wordfreq's Zipf scale): Zipf 3 or rarer counts fully, Zipf 5 ("fredag",
+# "kolla") a fifth.
+SPECIFICITY_COMMON = 5.0
+SPECIFICITY_SPAN = 2.0
+SPECIFICITY_FLOOR = 0.2
 
 
 class QuestionTerms:
-    """The question's stems with their weights (IDF; unknown words weigh heavily,
-    because a word the sources never use is a sign they do not answer)."""
+    """The question's words (QueryUnit) with their weights: the IDF of the rarest
+    corpus stem that stands for the word; a word for which the sources have no
+    stem at all (not its own, a part, a typo fix or an abbreviation's expansion)
+    weighs heavily, because it is a sign that they do not answer."""
 
     def __init__(self, question: str, keyword: KeywordIndex):
         self.keyword = keyword
         self.question = question
         vocab = keyword.bm25.vocab_dict
         n = max(keyword.size, 1)
-        tokens = dict.fromkeys(t for t in tokenize_query(question, keyword.vocabulary) if not t.startswith("§"))
-        self.weights: dict[str, float] = {}
-        self.known: set[str] = set()
         df = _document_frequencies(keyword)
         max_idf = math.log(1 + n)
-        for t in tokens:
-            if t in vocab:
-                d = df.get(vocab[t], 0)
-                self.weights[t] = math.log(1 + (n - d + 0.5) / (d + 0.5))
-                self.known.add(t)
-            elif not t.isdigit():
-                self.weights[t] = UNKNOWN_WEIGHT * max_idf
-        self.total = sum(self.weights.values()) or 1.0
+
+        def idf(stem: str) -> float:
+            d = df.get(vocab[stem], 0)
+            return math.log(1 + (n - d + 0.5) / (d + 0.5))
+
+        self.units: list[QueryUnit] = []
+        self.weights: list[float] = []
+        self.known: list[bool] = []
+        for unit in query_units(question, keyword.vocabulary, keyword.stems):
+            own = [s for s in unit.stems if s in vocab]
+            other = [s for s in unit.parts + unit.expansion if s in vocab]
+            if own:
+                weight, known = max(idf(s) for s in own), True
+            elif other:
+                weight, known = max(idf(s) for s in other), True
+            elif unit.surface.isdigit():
+                continue  # a number the sources never use says nothing either way
+            else:
+                weight, known = UNKNOWN_WEIGHT * max_idf * specificity(unit.surface), False
+            self.units.append(unit)
+            self.weights.append(weight)
+            self.known.append(known)
+        self.total = sum(self.weights) or 1.0
         self.asks_time = bool(_TIME_QUESTION.search(question))
 
     @property
     def unknown_share(self) -> float:
         """Share of the question's weight carried by words the sources never use."""
-        return sum(w for t, w in self.weights.items() if t not in self.known) / self.total
+        return sum(w for w, k in zip(self.weights, self.known) if not k) / self.total
+
+    @property
+    def unknown_words(self) -> list[str]:
+        return [u.surface for u, k in zip(self.units, self.known) if not k]
 
     def coverage(self, tokens: set[str]) -> float:
-        return sum(w for t, w in self.weights.items() if t in tokens) / self.total
+        return sum(w * u.credit(tokens) for u, w in zip(self.units, self.weights)) / self.total
+
+
+def specificity(word: str) -> float:
+    """How much an unknown word says about the topic, from its frequency in
+    general Swedish: an everyday word ("fredag", "granne") is likely part of a
+    case description; a rare one ("vräkning", "omkostnadsersättning") names a
+    topic the sources may not cover."""
+    zipf = _zipf(word)
+    return min(1.0, max(SPECIFICITY_FLOOR, (SPECIFICITY_COMMON - zipf) / SPECIFICITY_SPAN))
+
+
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "sv")
 
 
 def text_tokens(text: str, keyword: KeywordIndex) -> set[str]:
@@ -60,6 +99,22 @@ def text_tokens(text: str, keyword: KeywordIndex) -> set[str]:
 def passage_coverage(terms: "QuestionTerms", passage, keyword: KeywordIndex) -> float:
     """Coverage of the question by a passage together with its headings."""
     return terms.coverage(text_tokens(f"{passage.chapter_title} {passage.heading} {passage.text}", keyword))
+
+
+_DEFINES = re.compile(r"\b(avses|menas|betyder|definieras)\b|\([a-zåäö]+\)", re.I)
+
+
+def definition_coverage(terms: "QuestionTerms", passage, keyword: KeywordIndex) -> float:
+    """Coverage of the question by the best sentence of the passage that defines
+    a word ("Med barn avses i denna lag ...", "... (vistelsekommunen)"), 0 if none does."""
+    from assistant.parsing.text import sentence_spans
+
+    best = 0.0
+    for a, b in sentence_spans(passage.text):
+        sentence = passage.text[a:b]
+        if _DEFINES.search(sentence):
+            best = max(best, terms.coverage(text_tokens(sentence, keyword)))
+    return best
 
 
 def mentions_time(text: str) -> bool:

@@ -19,6 +19,7 @@ from assistant.retrieval.references import (
     TRANSITION_CORE,
     asks_about_documents,
     asks_about_transition,
+    asks_for_definition,
     find_references,
     law_hint,
 )
@@ -28,6 +29,7 @@ RRF_K = 60
 RERANK_DEPTH = 20  # fused hits re-scored by term coverage
 RERANK_WEIGHT = 0.6  # weight of coverage against the normalised fused score
 STATUTE_PRIOR = 1.2
+DEFINITION_WEIGHT = 0.5  # extra weight of a defining sentence, for a question of what a word means
 NEW_LAW_PRIOR = 1.15  # the product is about the new law: the old law yields unless asked for
 
 
@@ -135,15 +137,18 @@ class HybridRetriever:
         question's terms (IDF-weighted, unknown words count against) that the
         passage with its headings contains. A second, presence-based lexical view
         that BM25's term-frequency saturation and the weak dense model miss."""
-        from assistant.retrieval.evidence import QuestionTerms, passage_coverage
+        from assistant.retrieval.evidence import QuestionTerms, definition_coverage, passage_coverage
 
         terms = QuestionTerms(question, self.keyword)
+        definition = asks_for_definition(question)
         head, tail = fused[:RERANK_DEPTH], fused[RERANK_DEPTH:]
         top = max(sp.score for sp in head) or 1.0
         for sp in head:
             coverage = passage_coverage(terms, sp.passage, self.keyword)
             sp.sources["coverage"] = coverage  # reused by the answerer
             sp.score = sp.score / top + RERANK_WEIGHT * coverage
+            if definition:  # a question of what a word means: the sentence that defines it
+                sp.score += DEFINITION_WEIGHT * definition_coverage(terms, sp.passage, self.keyword)
         head.sort(key=lambda sp: -sp.score)
         floor = head[-1].score if head else 0.0
         for sp in tail:  # keep the tail below the re-ranked head

@@ -104,3 +104,15 @@ def asks_about_transition(text: str) -> bool:
 
 def asks_about_documents(text: str) -> bool:
     return bool(_DOCUMENTS.search(text))
+
+
+_DEFINITION = re.compile(
+    r"\b(vad (menas|avses|betyder|innebär) (med )?|definition\w*|definiera\w*|räknas (som|till)|avses med|"
+    r"vad (är|räknas som) (en|ett)?|vem räknas|vilka räknas|vem är)\b",
+    re.I,
+)
+
+
+def asks_for_definition(text: str) -> bool:
+    """What a word means in the law: "vad menas med", "räknas som", "definition"."""
+    return bool(_DEFINITION.search(text))

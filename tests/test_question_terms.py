@@ -1,0 +1,60 @@
+"""How a question's words are read: which stand for words of the sources, which
+the sources never use (the abstention signal), and how much each weighs."""
+
+import pytest
+
+from assistant.index.tokenize import deep_split, lemmatize, query_units, stem_variant
+from assistant.answering.extractive import MAX_UNKNOWN
+from assistant.retrieval.evidence import QuestionTerms, specificity
+
+
+def _unit(units, surface):
+    return next(u for u in units if u.surface == surface)
+
+
+def test_abbreviations_and_everyday_words_stand_for_the_laws_words(retriever):
+    terms = QuestionTerms("vad räknas som HVB, och får klienten bo där?", retriever.keyword)
+    assert terms.unknown_words == []  # "hvb" and "klienten" are not unknown: they expand
+    hvb = _unit(terms.units, "hvb")
+    assert set(hvb.expansion) >= {"hem", "vård"}
+    # a text that speaks of "hem för vård eller boende" covers the abbreviation
+    assert hvb.credit({"hem", "vård", "boend"}) == 1.0 and hvb.credit({"vård"}) < 1.0
+
+
+def test_words_of_asking_are_neither_searched_nor_unknown(retriever):
+    units = query_units("Vad är skillnaden egentligen, räknas som jourhem fortfarande?",
+                        retriever.keyword.vocabulary, retriever.keyword.stems)
+    assert [u.surface for u in units] == ["jourhem"]
+
+
+def test_forms_the_stemmer_keeps_apart_are_joined(retriever):
+    stems = retriever.keyword.stems
+    assert lemmatize("åldrar") == "ålder" and lemmatize("föräldrar") == "förälder"
+    unit = _unit(query_units("åldrar", retriever.keyword.vocabulary, stems), "åldrar")
+    assert any(s in stems for s in unit.stems)
+    assert stem_variant("zzzzzz", stems) is None
+
+
+def test_compounds_split_into_corpus_words(retriever):
+    vocabulary = retriever.keyword.vocabulary
+    assert deep_split("barnavårdsutredningen", vocabulary)[-1] == "utredningen"
+    assert "anmälan" in deep_split("orosanmälan", vocabulary)
+    assert deep_split("xq", vocabulary) == []
+
+
+def test_unknown_words_weigh_by_how_specific_they_are():
+    assert specificity("omkostnadsersättning") == 1.0  # rare in Swedish: a topic of its own
+    assert specificity("fredag") < 0.5  # everyday: part of a case description
+    assert specificity("fredag") >= 0.2
+
+
+@pytest.mark.parametrize(
+    "question, outside",
+    [
+        ("Vilka krav ställer Boverkets byggregler på rullstolsanpassning?", True),
+        ("Pappan vägrar låta oss prata med hans dotter en fredag. Får vi prata med barnet ändå?", False),
+    ],
+)
+def test_unknown_share_tells_a_question_outside_the_sources(retriever, question, outside):
+    share = QuestionTerms(question, retriever.keyword).unknown_share
+    assert (share > MAX_UNKNOWN) == outside, share
