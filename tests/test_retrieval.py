@@ -35,6 +35,11 @@ def test_reference_parsing():
         ("SFS 2001:453", "11", "1 a"), ("SFS 2025:400", "20", "2")]
     assert [(r.chapter, r.paragraph) for r in find_references("vad säger SoL 20:2?")] == [("20", "2")]
     assert [(r.sfs, r.paragraph) for r in find_references("11:1a i gamla SoL")] == [("SFS 2001:453", "1 a")]
+    # A law named right before a reference is its law, even when the question names the other one too.
+    before = find_references("nya lagens 20 kap. 2 § och gamla SoL 11 kap. 1 a §")
+    assert [r.sfs for r in before] == ["SFS 2025:400", "SFS 2001:453"]
+    mixed = find_references("Vad är nytt i målparagrafen i nya SoL jämfört med gamla 1 kap 1 §?")
+    assert [(r.sfs, r.chapter) for r in mixed] == [("SFS 2001:453", "1")]
 
 
 def test_unknown_paragraph_is_reported(retriever):

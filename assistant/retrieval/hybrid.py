@@ -27,7 +27,7 @@ from assistant.types import Passage, ScoredPassage
 
 RRF_K = 60
 RERANK_DEPTH = 20  # fused hits re-scored by term coverage
-RERANK_WEIGHT = 0.6  # weight of coverage against the normalised fused score
+RERANK_WEIGHT = 0.8  # weight of coverage against the normalised fused score
 STATUTE_PRIOR = 1.2
 DEFINITION_WEIGHT = 0.5  # extra weight of a defining sentence, for a question of what a word means
 NEW_LAW_PRIOR = 1.15  # the product is about the new law: the old law yields unless asked for
@@ -102,7 +102,7 @@ class HybridRetriever:
             raise IndexMissing(f"inget index i {settings.index_dir}: kör `assistant ingest` först")
         self.store = PassageStore.load(store_path)
         self.keyword = KeywordIndex.load(settings.index_dir / "bm25")
-        self.weights = weights or {"bm25": 1.0, "dense": 0.3}
+        self.weights = weights or {"bm25": 1.0, "dense": 0.15}
         self.use_dense = use_dense and self.weights.get("dense", 0) > 0
         self.use_bm25 = self.weights.get("bm25", 0) > 0
         self.rrf_k = RRF_K

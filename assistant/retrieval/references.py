@@ -47,9 +47,40 @@ def law_hint(text: str) -> str | None:
     return None
 
 
+_BEFORE = re.compile(
+    r"\b(?:(?P<old>gaml[ae]|förra|tidigare|äldre|upphävda)|(?P<new>nya|nuvarande|dagens|gällande))"
+    r"(?:\s+(?:sol|socialtjänstlagen|socialtjänstlagens|lagen|lagens))?(?:\s+(?:i|enligt))?\s*$",
+    re.I,
+)
+
+
+_AFTER = re.compile(
+    r"^\s*(?:i|enligt|in|från)?\s*(?:den\s+)?(?:(?P<old>gaml[ae]|förra|tidigare|äldre|upphävda)|(?P<new>nya|nuvarande|dagens|gällande))"
+    r"\s+(?:sol|socialtjänstlagen|lagen)\b",
+    re.I,
+)
+
+
+def _hint_after(text: str) -> str | None:
+    """The law named right after a reference: "11 kap. 1 a § gamla SoL", "… i nya lagen"."""
+    m = _AFTER.search(text)
+    if not m:
+        return None
+    return OLD_SFS if m["old"] else NEW_SFS
+
+
+def _hint_before(text: str) -> str | None:
+    """The law named right before a reference: "gamla 1 kap. 1 §", "nya lagens 20 kap. 2 §"."""
+    m = _BEFORE.search(text)
+    if not m:
+        return None
+    return OLD_SFS if m["old"] else NEW_SFS
+
+
 def find_references(text: str) -> list[Reference]:
-    """Paragraph references with the law each one is about: a hint right after a
-    reference ("11 kap. 1 a § gamla SoL") applies to it; a hint elsewhere in the
+    """Paragraph references with the law each one is about: a hint right after or
+    right before a reference ("11 kap. 1 a § gamla SoL", "gamla 1 kap. 1 §")
+    applies to it; a hint elsewhere in the
     question applies when there is only one reference; otherwise None (the
     caller defaults to the new law)."""
     found = [(m.start(), m.end(), m[1] + (f" {m[2].lower()}" if m[2] else ""), m[3] + (f" {m[4].lower()}" if m[4] else ""))
@@ -63,7 +94,8 @@ def find_references(text: str) -> list[Reference]:
     refs: list[Reference] = []
     for i, (start, end, chapter, paragraph) in enumerate(found):
         following = text[end: found[i + 1][0] if i + 1 < len(found) else end + 40][:40]
-        local = sfs_of.get(law_hint(text[start:end] + following) or "")
+        local = (_hint_after(following) or _hint_before(text[max(0, start - 30):start])
+                 or sfs_of.get(law_hint(text[start:end] + following) or ""))
         sfs = local or (overall if len(found) == 1 else None)
         ref = Reference(sfs, chapter, paragraph)
         if ref not in refs:
