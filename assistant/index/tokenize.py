@@ -166,6 +166,18 @@ def stem_variant(stem: str, stems: frozenset[str] | set[str]) -> str | None:
     return None
 
 
+def _lexicon_head(word: str, vocabulary, synonyms: dict[str, str]) -> tuple[list[str], list[str]] | None:
+    """A compound of a corpus word and a lexicon word ("hemtjänst" + "företag"):
+    the corpus word as a part, the lexicon word's expansion; or None."""
+    for i in range(len(word) - 3, 3, -1):
+        left, right = word[:i], word[i:]
+        if right in synonyms:
+            for candidate in (left, left[:-1] if left.endswith("s") else None):
+                if candidate and len(candidate) >= 4 and candidate in vocabulary:
+                    return [candidate], _content_words(synonyms[right])
+    return None
+
+
 def lemmatize(word: str) -> str:
     """The dictionary form of a Swedish word ("åldrar" -> "ålder", "föräldrar" ->
     "förälder"), where the stemmer leaves forms of one word apart."""
@@ -244,6 +256,8 @@ def query_units(text: str, vocabulary: frozenset[str] | set[str] = frozenset(),
             full.append(variant)
         if w in synonyms or lemma in synonyms:
             expansion = _content_words(synonyms.get(w) or synonyms[lemma])
+        elif not known and not parts and (split := _lexicon_head(w, vocabulary, synonyms)):
+            parts, expansion = split  # "hemtjänstföretag": "hemtjänst" + the law's words for "företag"
         elif _AGE.match(w):
             expansion = ["barn", "unga"]
         by_stem[stem] = QueryUnit(w, tuple(dict.fromkeys(full)), tuple(dict.fromkeys(stem_words(parts))),
