@@ -58,3 +58,22 @@ def test_unknown_words_weigh_by_how_specific_they_are():
 def test_unknown_share_tells_a_question_outside_the_sources(retriever, question, outside):
     share = QuestionTerms(question, retriever.keyword).unknown_share
     assert (share > MAX_UNKNOWN) == outside, share
+
+
+def test_a_question_about_another_law_is_recognised():
+    from assistant.retrieval.references import names_law, other_law_asked
+
+    assert other_law_asked("Hur många timmar personlig assistans har man rätt till enligt LSS?") == "LSS"
+    assert other_law_asked("Vad säger skollagen om frånvaro?") == "skollagen"
+    # also about the Socialtjänstlag, or a compound like "LVU-ärenden": not another law's question
+    assert other_law_asked("Räknas det vi gör enligt LVU som socialtjänst enligt nya SoL?") is None
+    assert other_law_asked("delegation i LVU-ärenden") is None
+    assert names_law("LVU", "... finns i lagen (1990:52) med särskilda bestämmelser om vård av unga.")
+    assert not names_law("LSS", "Socialnämnden ska verka för att ...")
+
+
+def test_other_laws_questions_abstain_unless_the_sources_point_to_that_law(answerer):
+    outside = answerer.answer("Hur lång tid har förvaltningsrätten på sig att pröva ett omedelbart omhändertagande enligt LVU?")
+    assert outside.abstained and "LVU" in outside.text and not outside.citations
+    pointer = answerer.answer("Får socialnämnden delegera beslut enligt LVU till en ledamot?")
+    assert not pointer.abstained and "1990:52" in pointer.citations[0].text

@@ -17,6 +17,7 @@ from assistant.retrieval.evidence import QuestionTerms, mentions_time, passage_c
 from assistant.config import Settings
 from assistant.parsing.text import sentence_spans
 from assistant.retrieval.hybrid import Filters, HybridRetriever, RetrievalResult
+from assistant.retrieval.references import names_law, other_law_asked
 from assistant.types import Answer, Citation, Passage, ScoredPassage
 
 # Abstain when the sources do not speak of what is asked: words the sources
@@ -136,6 +137,13 @@ class ExtractiveAnswerer:
             answer.abstained = True
             missing = ", ".join(result.unknown_references)
             answer.text = f"{missing} finns inte i källorna. {NO_ANSWER}"
+            answer.nearest = [sp.passage.label for sp in top[:5]]
+            return answer
+        if not direct and (law := other_law_asked(question)) and not names_law(law, top[0].passage.text):
+            answer.abstained = True
+            answer.text = (f"{NO_ANSWER} Frågan gäller vad {law} säger, och den lagen finns inte i källorna "
+                           "(socialtjänstlagarna, propositionen, utredningen och artiklarna). "
+                           "Närmaste avsnitt finns nedan.")
             answer.nearest = [sp.passage.label for sp in top[:5]]
             return answer
         if not direct and (best < MIN_COVERAGE or terms.unknown_share > MAX_UNKNOWN):

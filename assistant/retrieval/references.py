@@ -148,3 +148,61 @@ _DEFINITION = re.compile(
 def asks_for_definition(text: str) -> bool:
     """What a word means in the law: "vad menas med", "räknas som", "definition"."""
     return bool(_DEFINITION.search(text))
+
+
+# Other laws by the names staff use: their SFS number and full name, as the
+# Socialtjänstlag cites them. A question framed by one of them ("enligt LSS",
+# "vad säger skollagen") that does not also ask about the Socialtjänstlag asks
+# what that law says, and the sources do not contain it, except where a
+# passage points to it.
+OTHER_LAWS = {
+    "lss": ("1993:387", "stöd och service till vissa funktionshindrade"),
+    "lvu": ("1990:52", "särskilda bestämmelser om vård av unga"),
+    "lvm": ("1988:870", "vård av missbrukare i vissa fall"),
+    "osl": ("2009:400", "offentlighets- och sekretesslag"),
+    "offentlighets- och sekretesslagen": ("2009:400", "offentlighets- och sekretesslag"),
+    "sekretesslagen": ("2009:400", "offentlighets- och sekretesslag"),
+    "hsl": ("2017:30", "hälso- och sjukvårdslag"),
+    "hälso- och sjukvårdslagen": ("2017:30", "hälso- och sjukvårdslag"),
+    "förvaltningslagen": ("2017:900", "förvaltningslag"),
+    "kommunallagen": ("2017:725", "kommunallag"),
+    "socialförsäkringsbalken": ("2010:110", "socialförsäkringsbalk"),
+    "sfb": ("2010:110", "socialförsäkringsbalk"),
+    "skollagen": ("2010:800", "skollag"),
+    "föräldrabalken": ("1949:381", "föräldrabalk"),
+    "brottsbalken": ("1962:700", "brottsbalk"),
+    "utlänningslagen": ("2005:716", "utlänningslag"),
+    "lma": ("1994:137", "mottagande av asylsökande"),
+    "plan- och bygglagen": ("2010:900", "plan- och bygglag"),
+    "pbl": ("2010:900", "plan- och bygglag"),
+    "arbetsmiljölagen": ("1977:1160", "arbetsmiljölag"),
+    "patientdatalagen": ("2008:355", "patientdatalag"),
+    "patientlagen": ("2014:821", "patientlag"),
+    "diskrimineringslagen": ("2008:567", "diskrimineringslag"),
+    "ärvdabalken": ("1958:637", "ärvdabalk"),
+    "äktenskapsbalken": ("1987:230", "äktenskapsbalk"),
+    "jordabalken": ("1970:994", "jordabalk"),
+}
+_OTHER_LAW = "|".join(re.escape(name) for name in sorted(OTHER_LAWS, key=len, reverse=True))
+_OTHER_FRAME = re.compile(
+    rf"\b(?:enligt|i|vad säger|säger)\s+(?P<a>{_OTHER_LAW})\b(?!-)|\b(?P<b>{_OTHER_LAW})\s+(?:säger|kräver|ställer|föreskriver)\b",
+    re.I,
+)
+_SOCIAL_SERVICES_ACT = re.compile(r"\b(sol|socialtjänstlag\w*|(nya|gamla|denna) lag\w*)\b|2025:400|2001:453", re.I)
+
+
+def other_law_asked(text: str) -> str | None:
+    """The other law a question asks about ("LSS" in "... enligt LSS?"), as
+    written, or None when there is none or the question also asks about the
+    Socialtjänstlag."""
+    m = _OTHER_FRAME.search(text)
+    if not m or _SOCIAL_SERVICES_ACT.search(text):
+        return None
+    return m["a"] or m["b"]
+
+
+def names_law(law: str, text: str) -> bool:
+    """Whether a text cites the law, by SFS number or full name."""
+    sfs, name = OTHER_LAWS[law.lower()]
+    lowered = text.lower()
+    return sfs in lowered or name in lowered
