@@ -165,8 +165,8 @@ class ExtractiveAnswerer:
                            "så jag citerar inget. Närmaste avsnitt finns nedan.")
             answer.nearest = list(dict.fromkeys(sp.passage.label for sp in top[:5]))
             return answer
-        if not direct and asks_for_amount(question) and not any(_has_amount(sp.passage.text) for sp in top[:3]):
-            # A question about an amount or a count, and the best passages state none.
+        if not direct and asks_for_amount(question) and not _has_amount(top[0].passage.text):
+            # A question about an amount or a count, and the best passage states none.
             answer.abstained = True
             answer.text = (f"{NO_ANSWER} Du frågar efter ett belopp eller antal, och de avsnitt som handlar om "
                            "ämnet anger inget sådant. Närmaste avsnitt finns nedan.")
