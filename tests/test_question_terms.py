@@ -77,3 +77,14 @@ def test_other_laws_questions_abstain_unless_the_sources_point_to_that_law(answe
     assert outside.abstained and "LVU" in outside.text and not outside.citations
     pointer = answerer.answer("Får socialnämnden delegera beslut enligt LVU till en ledamot?")
     assert not pointer.abstained and "1990:52" in pointer.citations[0].text
+
+
+def test_the_index_carries_the_lemmas_it_needs(retriever):
+    from assistant.index.keyword import KeywordIndex
+
+    keyword = retriever.keyword
+    assert KeywordIndex.is_current(keyword.directory)
+    table = keyword.lemmas
+    assert table is not None and table["åldrar"] == lemmatize("åldrar") == "ålder"
+    # only forms the corpus lacks are in it: a cold start loads a small table, not the dictionary
+    assert "barn" not in table and len(table) < 50_000

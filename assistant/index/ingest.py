@@ -139,8 +139,10 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
             passage_store = PassageStore(ordered)
             KeywordIndex.build(ordered).save(index_dir / "bm25")
             passage_store.save(store_path)
-        elif not (index_dir / "bm25").exists() and existing.passages:
+        elif existing.passages and not KeywordIndex.is_current(index_dir / "bm25"):
+            # missing, or built by an older tokeniser or lexicon
             KeywordIndex.build(existing.passages).save(index_dir / "bm25")
+            report.notes.append("nyckelordsindexet byggdes om (ny ordbehandling)")
         encoder_dir = store.embedder.query_encoder_dir
         if encoder_dir is not None and not encoder_dir.exists() and by_doc:
             sample = [embedding_text(p) for ps in list(by_doc.values())[:3] for p in ps[:1]]

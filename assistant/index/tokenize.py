@@ -180,10 +180,35 @@ def _lexicon_head(word: str, vocabulary, synonyms: dict[str, str]) -> tuple[list
 
 def lemmatize(word: str) -> str:
     """The dictionary form of a Swedish word ("åldrar" -> "ålder", "föräldrar" ->
-    "förälder"), where the stemmer leaves forms of one word apart."""
+    "förälder"), where the stemmer leaves forms of one word apart. Loads
+    simplemma's whole Swedish dictionary (0.7 s): an index carries the part it
+    needs instead (lemma_table)."""
     import simplemma
 
     return simplemma.lemmatize(word, lang="sv").lower()
+
+
+def lexicon_version() -> str:
+    import hashlib
+
+    return hashlib.sha256(LEXICON_FILE.read_bytes()).hexdigest()[:16]
+
+
+def lemma_table(stems: frozenset[str] | set[str]) -> dict[str, str]:
+    """{word form: dictionary form} for the Swedish forms whose stem the corpus
+    lacks but whose dictionary form the corpus or the lexicon has: all that
+    query_units asks of the lemmatizer, for a corpus with these stems."""
+    from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
+    synonyms, question_words = lexicon()
+    entries = [(f.lower(), lem.lower()) for f, lem in DefaultDictionaryFactory().get_dictionary("sv").items()
+               if f.isalpha() and f.lower() != lem.lower()]
+    form_stems = stem_words([f for f, _ in entries])
+    lemma_stems = stem_words([lem for _, lem in entries])
+    return {
+        f: lem for (f, lem), fs, ls in zip(entries, form_stems, lemma_stems)
+        if fs not in stems and (ls in stems or lem in synonyms or lem in question_words)
+    }
 
 
 _AGE = re.compile(r"^åri(g|ng)")
@@ -219,7 +244,8 @@ def _content_words(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
 
 
 def query_units(text: str, vocabulary: frozenset[str] | set[str] = frozenset(),
-                stems: frozenset[str] | set[str] = frozenset()) -> list[QueryUnit]:
+                stems: frozenset[str] | set[str] = frozenset(),
+                lemmas: dict[str, str] | None = None) -> list[QueryUnit]:
     """The question's content words as units (see QueryUnit); `vocabulary` holds the
     corpus's words, `stems` its stems (both empty: no compound splits, typo fixes
     or variants)."""
@@ -241,7 +267,10 @@ def query_units(text: str, vocabulary: frozenset[str] | set[str] = frozenset(),
         if stem in by_stem:
             continue
         known = not stems or stem in stems
-        lemma = w if known or w.isdigit() else lemmatize(w)
+        if known or w.isdigit():
+            lemma = w
+        else:
+            lemma = lemmas.get(w, w) if lemmas is not None else lemmatize(w)
         if lemma in question_words:
             continue
         full = [w, lemma]
@@ -266,6 +295,6 @@ def query_units(text: str, vocabulary: frozenset[str] | set[str] = frozenset(),
 
 
 def tokenize_query(text: str, vocabulary: frozenset[str] | set[str] = frozenset(),
-                   stems: frozenset[str] | set[str] = frozenset()) -> list[str]:
-    tokens = [t for unit in query_units(text, vocabulary, stems) for t in unit.tokens()]
+                   stems: frozenset[str] | set[str] = frozenset(), lemmas: dict[str, str] | None = None) -> list[str]:
+    tokens = [t for unit in query_units(text, vocabulary, stems, lemmas) for t in unit.tokens()]
     return tokens + reference_tokens(text)

@@ -47,7 +47,7 @@ class QuestionTerms:
         self.units: list[QueryUnit] = []
         self.weights: list[float] = []
         self.known: list[bool] = []
-        for unit in query_units(question, keyword.vocabulary, keyword.stems):
+        for unit in query_units(question, keyword.vocabulary, keyword.stems, keyword.lemmas):
             own = [s for s in unit.stems if s in vocab]
             other = [s for s in unit.parts + unit.expansion if s in vocab]
             if own:
