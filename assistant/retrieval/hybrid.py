@@ -163,7 +163,7 @@ class HybridRetriever:
         transitional = "övergångsbestämmelser" in p.label
         if p.kind == "statute":
             old_law_asked = hinted_sfs == OLD_SFS
-            if transition and not (old_law_asked and transitional):
+            if transition and not (old_law_asked and transitional and p.law_version == "old"):
                 # Which law applies across 1 July 2025: the new law's transitional
                 # provisions answer it, even when the question names the old law.
                 if transitional and p.law_version == "new":
