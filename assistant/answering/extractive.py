@@ -23,7 +23,7 @@ from assistant.types import Answer, Citation, Passage, ScoredPassage
 # Abstain when the sources do not speak of what is asked: words the sources
 # never use carry more than MAX_UNKNOWN of the question's weight, or the best
 # passage covers less than MIN_COVERAGE of it (measured on evals/, see README).
-MAX_UNKNOWN = 0.45
+MAX_UNKNOWN = 0.40
 MIN_COVERAGE = 0.20
 MAX_QUOTES = 3
 RELATIVE_FLOOR = 0.7  # a quote scores at least this share of the best one
