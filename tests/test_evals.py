@@ -11,6 +11,7 @@ from evals.metrics import KEYS, aggregate, question_metrics
 from evals.run import load_questions, main
 
 GOLD = Path(__file__).parents[1] / "evals" / "questions.jsonl"
+HOLDOUT = Path(__file__).parents[1] / "evals" / "holdout.jsonl"
 A, B, C, D = (f"SFS 2025:400 20 kap. {n} §" for n in (1, 2, 3, 4))
 OLD = "SFS 2001:453 11 kap. 1 a §"
 
@@ -80,6 +81,7 @@ def test_every_gold_label_exists_in_the_index(retriever):
     questions = load_questions(GOLD)
     assert len(questions) >= 150
     assert problems(questions, retriever.store.labels()) == []
+    assert problems(load_questions(HOLDOUT), retriever.store.labels()) == []
     bad = [{"id": "x", "kind": "lookup", "expected": ["SFS 2025:400 20 kap. 99 §", "20 kap. 2 §"]}]
     assert len(problems(bad, retriever.store.labels())) == 2
 
