@@ -8,7 +8,6 @@ nearest passages instead.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from assistant.retrieval.evidence import QuestionTerms, mentions_time, passage_c
 from assistant.config import Settings
 from assistant.parsing.text import sentence_spans
 from assistant.retrieval.hybrid import Filters, HybridRetriever, RetrievalResult
-from assistant.retrieval.references import names_law, other_law_asked
+from assistant.retrieval.references import asks_for_amount, names_law, other_law_asked
 from assistant.types import Answer, Citation, Passage, ScoredPassage
 
 # Abstain when the sources do not speak of what is asked: words the sources
@@ -34,17 +33,6 @@ SENTENCE_PASSAGES = 5  # sentences are picked from this many top passages
 NO_ANSWER = "Källorna besvarar inte den här frågan."
 KIND_SV = {"bill": "Propositionen (Prop. 2024/25:89)", "inquiry": "Utredningen (SOU 2020:47)",
            "article": "Artiklarna", "statute": "Lagtexterna"}
-
-
-_AMOUNT = re.compile(
-    r"\b(hur mycket|hur många|vilket belopp|vilka belopp|hur stort|hur stor|vad kostar|kostar|kronor|kr|procent|"
-    r"arvode\w*|taxa\w*|maxtaxa\w*|tjänar|belopp\w*|nivå\w* på)\b",
-    re.I,
-)
-
-
-def asks_for_amount(question: str) -> bool:
-    return bool(_AMOUNT.search(question))
 
 
 def _has_amount(text: str) -> bool:

@@ -150,6 +150,18 @@ def asks_for_definition(text: str) -> bool:
     return bool(_DEFINITION.search(text))
 
 
+# Questions about an amount or a count.
+_AMOUNT = re.compile(
+    r"\b(hur mycket|hur många|vilket belopp|vilka belopp|hur stort|hur stor|vad kostar|kostar|kronor|kr|procent|"
+    r"arvode\w*|taxa\w*|maxtaxa\w*|tjänar|belopp\w*|nivå\w* på)\b",
+    re.I,
+)
+
+
+def asks_for_amount(question: str) -> bool:
+    return bool(_AMOUNT.search(question))
+
+
 # Other laws by the names staff use: their SFS number and full name, as the
 # Socialtjänstlag cites them. A question framed by one of them ("enligt LSS",
 # "vad säger skollagen") that does not also ask about the Socialtjänstlag asks
