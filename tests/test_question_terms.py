@@ -88,3 +88,12 @@ def test_the_index_carries_the_lemmas_it_needs(retriever):
     assert table is not None and table["åldrar"] == lemmatize("åldrar") == "ålder"
     # only forms the corpus lacks are in it: a cold start loads a small table, not the dictionary
     assert "barn" not in table and len(table) < 50_000
+
+
+def test_every_lexicon_entry_reaches_the_sources(retriever):
+    from assistant.index.tokenize import _content_words, lexicon, stem_words
+
+    synonyms, _ = lexicon()
+    stems = retriever.keyword.stems
+    dead = [key for key, words in synonyms.items() if not set(stem_words(_content_words(words))) & stems]
+    assert dead == []
