@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import json
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from assistant.index.tokenize import (
+    QueryUnit,
     lemma_table,
     lexicon_version,
+    query_units,
+    reference_tokens,
     stopwords,
     tokenize_document,
-    tokenize_query,
     words,
 )
 from assistant.types import Passage
-
 
 # Bump when the document-side tokenisation changes: ingest then rebuilds the index.
 TOKENIZER_VERSION = 2
@@ -49,6 +51,9 @@ class KeywordIndex:
         self.directory = directory
         self._stems: frozenset[str] | None = None
         self._lemmas: dict[str, str] | None = None
+        self._lemmas_read = False
+        # Retrieval, re-ranking and the answerer all read the same question.
+        self.units = lru_cache(maxsize=256)(self._units)
 
     @classmethod
     def build(cls, passages: list[Passage]) -> "KeywordIndex":
@@ -110,7 +115,8 @@ class KeywordIndex:
     def lemmas(self) -> dict[str, str] | None:
         """The saved lemma table; None (use the lemmatizer itself) for an index
         saved before the table existed or with another lexicon."""
-        if self._lemmas is None and self.directory is not None:
+        if not self._lemmas_read and self.directory is not None:
+            self._lemmas_read = True
             path = self.directory / "lemmas.json"
             if path.exists():
                 data = json.loads(path.read_text(encoding="utf-8"))
@@ -118,9 +124,14 @@ class KeywordIndex:
                     self._lemmas = data["lemmas"]
         return self._lemmas
 
+    def _units(self, question: str) -> tuple[QueryUnit, ...]:
+        """The question's words as this index reads them (query_units); memoised in `units`."""
+        return tuple(query_units(question, self.vocabulary, self.stems, self.lemmas))
+
     def query_tokens(self, query: str) -> list[str]:
         known = self.bm25.vocab_dict
-        return [t for t in tokenize_query(query, self.vocabulary, self.stems, self.lemmas) if t in known]
+        tokens = [t for unit in self.units(query) for t in unit.tokens()] + reference_tokens(query)
+        return [t for t in tokens if t in known]
 
     def scores(self, query: str) -> np.ndarray:
         tokens = self.query_tokens(query)

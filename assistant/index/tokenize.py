@@ -188,6 +188,7 @@ def lemmatize(word: str) -> str:
     return simplemma.lemmatize(word, lang="sv").lower()
 
 
+@lru_cache(maxsize=1)
 def lexicon_version() -> str:
     import hashlib
 
@@ -292,9 +293,3 @@ def query_units(text: str, vocabulary: frozenset[str] | set[str] = frozenset(),
         by_stem[stem] = QueryUnit(w, tuple(dict.fromkeys(full)), tuple(dict.fromkeys(stem_words(parts))),
                                   tuple(dict.fromkeys(stem_words(expansion))))
     return units + list(by_stem.values())
-
-
-def tokenize_query(text: str, vocabulary: frozenset[str] | set[str] = frozenset(),
-                   stems: frozenset[str] | set[str] = frozenset(), lemmas: dict[str, str] | None = None) -> list[str]:
-    tokens = [t for unit in query_units(text, vocabulary, stems, lemmas) for t in unit.tokens()]
-    return tokens + reference_tokens(text)

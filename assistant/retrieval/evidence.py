@@ -8,7 +8,8 @@ import math
 import re
 
 from assistant.index.keyword import KeywordIndex
-from assistant.index.tokenize import QueryUnit, query_units, tokenize_document
+from assistant.index.tokenize import QueryUnit, tokenize_document
+from assistant.parsing.text import sentence_spans
 
 _TIME_QUESTION = re.compile(r"\b(hur lång|hur länge|när|senast|inom|tidsfrist|frist|deadline|dagar|veckor|månader|tid på sig)\b", re.I)
 _TIME_TEXT = re.compile(
@@ -47,7 +48,7 @@ class QuestionTerms:
         self.units: list[QueryUnit] = []
         self.weights: list[float] = []
         self.known: list[bool] = []
-        for unit in query_units(question, keyword.vocabulary, keyword.stems, keyword.lemmas):
+        for unit in keyword.units(question):
             own = [s for s in unit.stems if s in vocab]
             other = [s for s in unit.parts + unit.expansion if s in vocab]
             if own:
@@ -107,8 +108,6 @@ _DEFINES = re.compile(r"\b(avses|menas|betyder|definieras)\b|\([a-zåäö]+\)", 
 def definition_coverage(terms: "QuestionTerms", passage, keyword: KeywordIndex) -> float:
     """Coverage of the question by the best sentence of the passage that defines
     a word ("Med barn avses i denna lag ...", "... (vistelsekommunen)"), 0 if none does."""
-    from assistant.parsing.text import sentence_spans
-
     best = 0.0
     for a, b in sentence_spans(passage.text):
         sentence = passage.text[a:b]

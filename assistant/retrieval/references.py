@@ -61,17 +61,10 @@ _AFTER = re.compile(
 )
 
 
-def _hint_after(text: str) -> str | None:
-    """The law named right after a reference: "11 kap. 1 a § gamla SoL", "… i nya lagen"."""
-    m = _AFTER.search(text)
-    if not m:
-        return None
-    return OLD_SFS if m["old"] else NEW_SFS
-
-
-def _hint_before(text: str) -> str | None:
-    """The law named right before a reference: "gamla 1 kap. 1 §", "nya lagens 20 kap. 2 §"."""
-    m = _BEFORE.search(text)
+def _hint(pattern: re.Pattern, text: str) -> str | None:
+    """The law `pattern` finds named next to a reference: "11 kap. 1 a § gamla SoL"
+    (_AFTER, in the text after it), "gamla 1 kap. 1 §" (_BEFORE, in the text before)."""
+    m = pattern.search(text)
     if not m:
         return None
     return OLD_SFS if m["old"] else NEW_SFS
@@ -94,7 +87,7 @@ def find_references(text: str) -> list[Reference]:
     refs: list[Reference] = []
     for i, (start, end, chapter, paragraph) in enumerate(found):
         following = text[end: found[i + 1][0] if i + 1 < len(found) else end + 40][:40]
-        local = (_hint_after(following) or _hint_before(text[max(0, start - 30):start])
+        local = (_hint(_AFTER, following) or _hint(_BEFORE, text[max(0, start - 30):start])
                  or sfs_of.get(law_hint(text[start:end] + following) or ""))
         sfs = local or (overall if len(found) == 1 else None)
         ref = Reference(sfs, chapter, paragraph)
