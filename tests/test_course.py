@@ -8,11 +8,11 @@ import sys
 import pytest
 from pypdf import PdfReader
 
+from assistant.changes.concordance import Concordance
 from assistant.course import module_passages
 from assistant.course.export import markdown_to_pdf, module_markdown, quiz_markdown, session_markdown
 from assistant.course.modules import find_module, load_modules, render_module
 from assistant.course.quiz import generate_quiz, grade
-from assistant.changes.concordance import Concordance
 
 MODULES = load_modules()
 

@@ -3,8 +3,8 @@ the sources never use (the abstention signal), and how much each weighs."""
 
 import pytest
 
-from assistant.index.tokenize import deep_split, lemmatize, query_units, stem_variant
 from assistant.answering.extractive import MAX_UNKNOWN
+from assistant.index.tokenize import deep_split, lemmatize, query_units, stem_variant
 from assistant.retrieval.evidence import QuestionTerms, specificity
 
 

@@ -8,10 +8,10 @@ import re
 
 from assistant.changes.compare import RELATION_SV
 from assistant.changes.concordance import Concordance
+from assistant.parsing.text import sentence_spans
 from assistant.retrieval.evidence import QuestionTerms, text_tokens
 from assistant.retrieval.hybrid import Filters
 from assistant.retrieval.references import find_references
-from assistant.parsing.text import sentence_spans
 from assistant.types import Answer, Citation, Passage
 
 _COMPARE_WORDS = re.compile(r"motsvar|\bnytt\b|\bnya\b.{0,20}\bi\b|ändra|ändring|jämför|skillnad|skiljer", re.I)

@@ -326,7 +326,7 @@ class Concordance:
         return self.by_new.get(label, [])
 
     @classmethod
-    def load_or_build(cls, store: PassageStore, index_dir, vectors=None) -> "Concordance":
+    def load_or_build(cls, store: PassageStore, index_dir, vectors=None) -> Concordance:
         import hashlib
 
         digest = hashlib.sha1(f"{ALGORITHM_VERSION}|{MATCH}|{EXTRA}|{EXTRA_RATIO}|{STYCKE_MATCH}".encode())

@@ -9,7 +9,7 @@ import json
 import re
 
 from assistant.answering.llm import _generate
-from assistant.answering.prompt import OPEN, CLOSE, _neutralise
+from assistant.answering.prompt import CLOSE, OPEN, _neutralise
 from assistant.course.quiz import QuizItem
 from assistant.parsing.text import sentence_spans
 

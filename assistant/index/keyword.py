@@ -56,7 +56,7 @@ class KeywordIndex:
         self.units = lru_cache(maxsize=256)(self._units)
 
     @classmethod
-    def build(cls, passages: list[Passage]) -> "KeywordIndex":
+    def build(cls, passages: list[Passage]) -> KeywordIndex:
         import bm25s
 
         vocabulary = build_vocabulary(passages)
@@ -87,7 +87,7 @@ class KeywordIndex:
         shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
-    def load(cls, directory: Path) -> "KeywordIndex":
+    def load(cls, directory: Path) -> KeywordIndex:
         import bm25s
 
         bm25 = bm25s.BM25.load(str(directory), show_progress=False)

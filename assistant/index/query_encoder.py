@@ -88,7 +88,7 @@ class OnnxQueryEncoder:
         self.tokenizer.enable_truncation(self.meta["max_length"])
 
     @classmethod
-    def load(cls, directory: Path, model_name: str) -> "OnnxQueryEncoder | None":
+    def load(cls, directory: Path, model_name: str) -> OnnxQueryEncoder | None:
         try:
             meta = json.loads((directory / META).read_text())
             if meta.get("model_name") != model_name:

@@ -42,6 +42,6 @@ class PassageStore:
         write_atomic(path, "".join(json.dumps(p.__dict__, ensure_ascii=False) + "\n" for p in self.passages))
 
     @classmethod
-    def load(cls, path: Path) -> "PassageStore":
+    def load(cls, path: Path) -> PassageStore:
         with open(path, encoding="utf-8") as fh:
             return cls([Passage.from_dict(json.loads(line)) for line in fh if line.strip()])

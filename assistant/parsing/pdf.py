@@ -90,8 +90,8 @@ def find_headings(text: str) -> list[str]:
 def page_passages(pages: list[Page], doc, max_chars: int = 1500) -> list:
     """One passage per printed page (split on paragraph boundaries when long)."""
     from assistant.labels import page_label
-    from assistant.types import Passage
     from assistant.parsing.text import pack_blocks
+    from assistant.types import Passage
 
     passages = []
     heading = ""

@@ -320,8 +320,8 @@ def statute_passages(statute: Statute, doc) -> list:
     """One passage per paragraph version (long ones split on stycke boundaries),
     one per transitional point."""
     from assistant.labels import statute_label, transitional_label
-    from assistant.types import Passage
     from assistant.parsing.text import pack_blocks
+    from assistant.types import Passage
 
     base = dict(doc_id=doc.id, kind=doc.kind, title=doc.title, law_version=doc.version)
     passages: list[Passage] = []

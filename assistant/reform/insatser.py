@@ -213,7 +213,7 @@ def read_csv(data: bytes) -> list[Insats]:
                        "(och valfritt beskrivning).")
     out = []
     for n, row in enumerate(rows[1:], 2):
-        def cell(key):
+        def cell(key, row=row):
             i = index.get(key)
             return row[i].strip() if i is not None and i < len(row) else ""
 

@@ -144,7 +144,7 @@ class PlanStore:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def plan_markdown(name: str, states: dict[str, ItemState], retriever, versions: list[str]) -> str:

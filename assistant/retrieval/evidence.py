@@ -97,7 +97,7 @@ def text_tokens(text: str, keyword: KeywordIndex) -> set[str]:
     return set(tokenize_document(text, keyword.vocabulary))
 
 
-def passage_coverage(terms: "QuestionTerms", passage, keyword: KeywordIndex) -> float:
+def passage_coverage(terms: QuestionTerms, passage, keyword: KeywordIndex) -> float:
     """Coverage of the question by a passage together with its headings."""
     return terms.coverage(text_tokens(f"{passage.chapter_title} {passage.heading} {passage.text}", keyword))
 
@@ -105,7 +105,7 @@ def passage_coverage(terms: "QuestionTerms", passage, keyword: KeywordIndex) -> 
 _DEFINES = re.compile(r"\b(avses|menas|betyder|definieras)\b|\([a-zåäö]+\)", re.I)
 
 
-def definition_coverage(terms: "QuestionTerms", passage, keyword: KeywordIndex) -> float:
+def definition_coverage(terms: QuestionTerms, passage, keyword: KeywordIndex) -> float:
     """Coverage of the question by the best sentence of the passage that defines
     a word ("Med barn avses i denna lag ...", "... (vistelsekommunen)"), 0 if none does."""
     best = 0.0

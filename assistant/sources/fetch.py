@@ -8,7 +8,6 @@ Nothing is silently skipped.
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -70,7 +69,7 @@ def _get(url: str, timeout: float) -> bytes:
             return response.read()
     except urllib.error.HTTPError as exc:
         raise FetchError(f"HTTP {exc.code} från {url}") from exc
-    except (urllib.error.URLError, socket.timeout, TimeoutError, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"kunde inte nå {url} ({reason}); ingen internetanslutning?") from exc
 

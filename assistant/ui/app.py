@@ -21,8 +21,6 @@ from assistant.changes.compare import (  # noqa: E402
     render_comparison_text,
 )
 from assistant.config import Settings  # noqa: E402
-from assistant.ui.course_tab import build_course_tab  # noqa: E402
-from assistant.ui.reform_tab import build_reform_tab  # noqa: E402
 from assistant.ui.chat import (  # noqa: E402
     SOURCE_CHOICES,
     FeedbackLog,
@@ -33,6 +31,8 @@ from assistant.ui.chat import (  # noqa: E402
     passages_html,
     standalone_question,
 )
+from assistant.ui.course_tab import build_course_tab  # noqa: E402
+from assistant.ui.reform_tab import build_reform_tab  # noqa: E402
 
 EXAMPLES = [
     "Vad innebär insatser utan individuell behovsprövning?",
@@ -76,12 +76,10 @@ class AnswerService:
 
     def _load(self) -> None:
         try:
-            from assistant.retrieval.hybrid import HybridRetriever
-
+            from assistant.answering.llm import make_answerer
             from assistant.changes.overview import overview, render_markdown
             from assistant.cli import load_concordance
-
-            from assistant.answering.llm import make_answerer
+            from assistant.retrieval.hybrid import HybridRetriever
 
             retriever = HybridRetriever(self.settings)
             retriever.warm_up()
@@ -142,7 +140,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         try:
             answer = service.get().answer(question, filters=filters_from_choices(sources))
         except QuestionError as exc:
-            raise gr.Error(str(exc))
+            raise gr.Error(str(exc)) from None
         return answer.to_dict()
 
     def chat(message: str, history: list, sources: list[str], answers: list):

@@ -189,7 +189,7 @@ class FeedbackLog:
 
     def record(self, rating: str, answer: dict | None, question: str | None, include_question: bool) -> dict:
         entry = {
-            "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "rating": rating,
             "abstained": bool(answer and answer.get("abstained")),
             "cited": sorted({c["label"] for c in (answer or {}).get("citations", [])}),
