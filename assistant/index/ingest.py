@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.index.embeddings import canonical_model
 from assistant.index.store import PassageStore, write_atomic
 from assistant.parsing import DocumentError, parse_document
+from assistant.parsing.text import sentence_spans
 from assistant.sources.manifest import load_manifest, locate
 from assistant.types import Passage
 
 PARSER_VERSION = "1"  # bump when parsing/chunking changes, to re-ingest everything
+EMBEDDING_TEXT_VERSION = "2"  # bump when what is embedded changes (context, sentences)
 
 
 class IngestBusy(RuntimeError):
@@ -65,13 +68,30 @@ def ingest_lock(index_dir: Path):
 
 
 def embedding_text(p: Passage) -> str:
-    context = " – ".join(x for x in (p.chapter_title, p.heading) if x)
+    """A passage as it is embedded: with its document, chapter and heading, so
+    that "Socialtjänstlag (2025:400) – 20 kap. Utredning – Förhandsbedömning"
+    carries meaning the paragraph text leaves implicit."""
+    chapter = f"{p.chapter} kap. {p.chapter_title}" if p.chapter and p.chapter_title else p.chapter_title
+    context = " – ".join(x for x in (p.title, chapter, p.heading) if x)
     return f"{context}\n{p.text}" if context else p.text
+
+
+MIN_SENTENCE_CHARS = 12  # shorter "sentences" are list numbers and headings
+
+
+def sentence_rows(passages: list[Passage]) -> list[tuple[Passage, int, int]]:
+    """Every quotable sentence of the passages: (passage, start, end)."""
+    return [(p, a, b) for p in passages for a, b in sentence_spans(p.text) if b - a >= MIN_SENTENCE_CHARS]
+
+
+def sentence_embedding_text(p: Passage, start: int, end: int) -> str:
+    return f"{p.heading}: {p.text[start:end]}" if p.heading else p.text[start:end]
 
 
 def _fingerprint(data: bytes, settings: Settings) -> str:
     h = hashlib.sha256(data)
-    h.update(f"|parser={PARSER_VERSION}|model={settings.embedding_model}".encode())
+    h.update(f"|parser={PARSER_VERSION}|model={canonical_model(settings.embedding_model)}"
+             f"|embedding_text={EMBEDDING_TEXT_VERSION}".encode())
     return h.hexdigest()
 
 
@@ -122,8 +142,11 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
 
         manifest_ids = {d.id for d in docs}
         removed = [doc_id for doc_id in by_doc if doc_id not in manifest_ids]
-        vector_ids = store.ids() if not changed and not removed else None
-        needs_vectors = vector_ids is not None and len(vector_ids) != len(existing)
+        needs_vectors = False
+        if not changed and not removed:  # the vector store lost data (e.g. a new Chroma server)?
+            ids = {p.id for p in existing.passages}
+            needs_vectors = store.ids() != ids or store.sentence_passage_ids() != {
+                p.id for p, _, _ in sentence_rows(existing.passages)}
 
         if changed or removed or needs_vectors:
             store.delete_documents(list(changed) + removed)
@@ -131,7 +154,8 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
                 by_doc.pop(doc_id, None)
             by_doc.update(changed)
             to_embed = [p for pid in changed for p in changed[pid]]
-            if needs_vectors:  # the vector store lost data (e.g. a new Chroma server)
+            if needs_vectors:
+                store.delete_documents(list(by_doc))
                 to_embed = [p for ps in by_doc.values() for p in ps]
             _embed_and_add(store, to_embed, progress, log)
             report.embedded = len(to_embed)
@@ -153,7 +177,8 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
             )
 
         write_atomic(state_path, json.dumps(
-            {"documents": new_state, "embedding_model": settings.embedding_model, "parser_version": PARSER_VERSION},
+            {"documents": new_state, "embedding_model": canonical_model(settings.embedding_model),
+             "parser_version": PARSER_VERSION},
             ensure_ascii=False, indent=1,
         ))
         report.passages_total = sum(len(v) for v in by_doc.values())
@@ -162,15 +187,21 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
 
 
 def _embed_and_add(store, passages: list[Passage], progress: bool, log) -> None:
+    """Embed passages (with their context) and their sentences into the store."""
     if not passages:
         return
     from tqdm import tqdm
 
     batch = 64
-    bar = tqdm(total=len(passages), desc="Indexerar", unit="avsnitt", disable=not progress)
+    rows = sentence_rows(passages)
+    bar = tqdm(total=len(passages) + len(rows), desc="Indexerar", unit="text", disable=not progress)
     for i in range(0, len(passages), batch):
         chunk = passages[i : i + batch]
-        vectors = store.embedder.embed_passages([embedding_text(p) for p in chunk])
-        store.add(chunk, vectors)
+        store.add(chunk, store.embedder.embed_passages_array([embedding_text(p) for p in chunk]))
+        bar.update(len(chunk))
+    for i in range(0, len(rows), batch * 2):
+        chunk = rows[i : i + batch * 2]
+        store.add_sentences(chunk, store.embedder.embed_passages_array(
+            [sentence_embedding_text(p, a, b) for p, a, b in chunk]))
         bar.update(len(chunk))
     bar.close()

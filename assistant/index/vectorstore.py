@@ -8,19 +8,20 @@ import re
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.api.types import EmbeddingFunction
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from assistant.config import BUNDLED_MODEL, Settings
-from assistant.index.embeddings import Embedder, shared_embedder
+from assistant.config import DEFAULT_EMBEDDING_MODEL, Settings
+from assistant.index.embeddings import Embedder, canonical_model, shared_embedder
 from assistant.types import Passage
 
 
 @register_embedding_function
 class AssistantEmbeddingFunction(EmbeddingFunction):
-    """The configured sentence-transformers model as a Chroma EmbeddingFunction."""
+    """The configured embedding model (any backend) as a Chroma EmbeddingFunction."""
 
-    def __init__(self, model_name: str = BUNDLED_MODEL, query_encoder_dir=None):
+    def __init__(self, model_name: str = DEFAULT_EMBEDDING_MODEL, query_encoder_dir=None):
         self.model_name = model_name
         self.embedder: Embedder = shared_embedder(model_name, query_encoder_dir)
 
@@ -38,8 +39,8 @@ class AssistantEmbeddingFunction(EmbeddingFunction):
         return {"model_name": self.model_name}
 
     @staticmethod
-    def build_from_config(config: dict) -> "AssistantEmbeddingFunction":
-        return AssistantEmbeddingFunction(config.get("model_name", BUNDLED_MODEL))
+    def build_from_config(config: dict) -> AssistantEmbeddingFunction:
+        return AssistantEmbeddingFunction(config.get("model_name", DEFAULT_EMBEDDING_MODEL))
 
     def default_space(self):
         return "cosine"
@@ -49,9 +50,11 @@ class VectorStoreError(RuntimeError):
     pass
 
 
-def collection_name(model_name: str) -> str:
-    slug = re.sub(r"[^a-zA-Z0-9]+", "-", model_name.removeprefix("bundled:")).strip("-").lower()
-    return f"passages-{slug}"[:60]
+def collection_name(model_name: str, what: str = "passages") -> str:
+    """One Chroma collection per model (and per kind: passages, sentences)."""
+    name = canonical_model(model_name).removeprefix("bundled:").removeprefix("sentence-transformers:")
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", name).strip("-").lower()
+    return f"{what}-{slug}"[:60]
 
 
 def make_client(settings: Settings):
@@ -71,14 +74,24 @@ def make_client(settings: Settings):
 
 
 class VectorStore:
+    """Two collections per model: passages (with their context) and the
+    sentences of every passage (for choosing quotes by meaning)."""
+
     def __init__(self, settings: Settings):
         self.settings = settings
         self.client = make_client(settings)
+        self.model_name = canonical_model(settings.embedding_model)
         self.function = AssistantEmbeddingFunction(
-            settings.embedding_model, settings.index_dir / "query-encoder" / collection_name(settings.embedding_model)
+            self.model_name, settings.index_dir / "query-encoder" / collection_name(self.model_name)
         )
-        self.collection = self.client.get_or_create_collection(
-            collection_name(settings.embedding_model),
+        self.collection = self._collection("passages")
+        self.sentences = self._collection("sentences")
+        self._sentence_cache: dict[str, list[tuple[int, int, np.ndarray]]] = {}
+        self._counts: dict[str, int] = {}
+
+    def _collection(self, what: str):
+        return self.client.get_or_create_collection(
+            collection_name(self.model_name, what),
             embedding_function=self.function,
             configuration={"hnsw": {"space": "cosine"}},
         )
@@ -91,28 +104,87 @@ class VectorStore:
         return self.collection.count()
 
     def delete_documents(self, doc_ids: list[str]) -> None:
+        self._sentence_cache.clear()
+        self._counts.clear()
         for doc_id in doc_ids:
             self.collection.delete(where={"doc_id": doc_id})
+            self.sentences.delete(where={"doc_id": doc_id})
 
-    def add(self, passages: list[Passage], embeddings: list[list[float]], batch: int = 256) -> None:
+    def add(self, passages: list[Passage], embeddings, batch: int = 256) -> None:
+        self._counts.clear()
         for i in range(0, len(passages), batch):
             chunk = passages[i : i + batch]
             self.collection.upsert(
                 ids=[p.id for p in chunk],
-                embeddings=embeddings[i : i + batch],
+                embeddings=[list(map(float, v)) for v in embeddings[i : i + batch]],
                 documents=[p.text for p in chunk],
                 metadatas=[p.metadata() for p in chunk],
             )
 
+    def add_sentences(self, rows: list[tuple[Passage, int, int]], embeddings, batch: int = 512) -> None:
+        """rows: (passage, start, end) of each sentence, offsets into passage.text."""
+        self._sentence_cache.clear()
+        self._counts.clear()
+        for i in range(0, len(rows), batch):
+            chunk = rows[i : i + batch]
+            self.sentences.upsert(
+                ids=[f"{p.id}@{a}" for p, a, _ in chunk],
+                embeddings=[list(map(float, v)) for v in embeddings[i : i + batch]],
+                metadatas=[{"passage_id": p.id, "doc_id": p.doc_id, "start": a, "end": b} for p, a, b in chunk],
+            )
+
     def query(self, text: str, k: int, where: dict | None = None) -> list[tuple[str, float]]:
         """-> [(passage id, cosine similarity)], best first."""
-        if self.collection.count() == 0:
+        return self.query_vector(self.embedder.embed_query_array(text), k, where)
+
+    def _empty(self, collection) -> bool:
+        """Whether a collection is empty (asked once per store: a count costs ~3 ms)."""
+        if collection.name not in self._counts:
+            self._counts[collection.name] = collection.count()
+        return self._counts[collection.name] == 0
+
+    def query_vector(self, vector, k: int, where: dict | None = None) -> list[tuple[str, float]]:
+        if self._empty(self.collection):
             return []
-        vector = self.embedder.embed_query(text)
         result = self.collection.query(
-            query_embeddings=[vector], n_results=k, where=where or None, include=["distances"]
+            query_embeddings=[list(map(float, vector))], n_results=k, where=where or None, include=["distances"]
         )
         return [(pid, 1.0 - dist) for pid, dist in zip(result["ids"][0], result["distances"][0])]
 
+    def query_sentences(self, vector, k: int, where: dict | None = None) -> list[tuple[str, dict, float]]:
+        """-> [(sentence id, metadata with passage_id/start/end, cosine)], best first.
+        `where` filters on passage metadata, which sentences do not carry: only
+        doc_id is passed on."""
+        if self._empty(self.sentences):
+            return []
+        result = self.sentences.query(query_embeddings=[list(map(float, vector))], n_results=k,
+                                      where=_sentence_where(where), include=["distances", "metadatas"])
+        return [(sid, meta, 1.0 - dist) for sid, meta, dist in
+                zip(result["ids"][0], result["metadatas"][0], result["distances"][0])]
+
+    def sentence_vectors(self, passage_ids: list[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """The stored sentence vectors of some passages: id -> [(start, end, vector)]
+        (memoised until the store changes)."""
+        missing = [pid for pid in dict.fromkeys(passage_ids) if pid not in self._sentence_cache]
+        if missing:
+            got = self.sentences.get(where={"passage_id": {"$in": missing}}, include=["embeddings", "metadatas"])
+            found: dict[str, list[tuple[int, int, np.ndarray]]] = {pid: [] for pid in missing}
+            for meta, vector in zip(got["metadatas"], got["embeddings"]):
+                found[meta["passage_id"]].append((int(meta["start"]), int(meta["end"]), np.asarray(vector)))
+            self._sentence_cache.update(found)
+        return {pid: self._sentence_cache[pid] for pid in passage_ids if self._sentence_cache.get(pid)}
+
     def ids(self) -> set[str]:
         return set(self.collection.get(include=[])["ids"])
+
+    def sentence_passage_ids(self) -> set[str]:
+        return {m["passage_id"] for m in self.sentences.get(include=["metadatas"])["metadatas"]}
+
+
+def _sentence_where(where: dict | None) -> dict | None:
+    """The doc_id clause of a passage filter (the only field sentences carry)."""
+    if not where:
+        return None
+    clauses = where.get("$and", [where])
+    kept = [c for c in clauses if "doc_id" in c]
+    return kept[0] if len(kept) == 1 else ({"$and": kept} if kept else None)
