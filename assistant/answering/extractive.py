@@ -11,22 +11,45 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.answering.verifier import numbers_in
-from assistant.retrieval.evidence import QuestionTerms, mentions_time, passage_coverage, text_tokens
 from assistant.config import Settings
 from assistant.parsing.text import sentence_spans
+from assistant.retrieval.evidence import QuestionTerms, mentions_time, passage_coverage, text_tokens
 from assistant.retrieval.hybrid import Filters, HybridRetriever, RetrievalResult
-from assistant.retrieval.references import asks_for_amount, names_law, other_law_asked
+from assistant.retrieval.references import (
+    OTHER_AUTHORITIES,
+    asks_for_amount,
+    asks_for_money,
+    names_law,
+    other_authority_asked,
+    other_law_asked,
+    states_money,
+)
 from assistant.types import Answer, Citation, Passage, ScoredPassage
 
+
 # Abstain when the sources do not speak of what is asked: words the sources
-# never use carry more than MAX_UNKNOWN of the question's weight, or the best
-# passage covers less than MIN_COVERAGE of it (measured on evals/, see README).
-MAX_UNKNOWN = 0.40
-MIN_COVERAGE = 0.20
-MAX_QUOTES = 3
-RELATIVE_FLOOR = 0.7  # a quote scores at least this share of the best one
-MAX_QUOTES_PER_PASSAGE = 2
+# never use carry more than max_unknown of the question's weight, or the best
+# passage covers less than min_coverage of it, or (by meaning) no top passage
+# is as close to the question as min_similarity while coverage is below
+# weak_coverage. Chosen by cross-validation (`python -m evals.tune --answers`).
+@dataclass(frozen=True)
+class AnswerParams:
+    max_unknown: float = 0.40
+    min_coverage: float = 0.20
+    min_similarity: float = 0.87  # cosine of the best passage or sentence (0: rule off)
+    weak_coverage: float = 0.5
+    max_quotes: int = 3
+    relative_floor: float = 0.8  # a quote scores at least this share of the best one
+    max_quotes_per_passage: int = 2
+    semantic: float = 1.0  # the sentence's similarity to the question by meaning (0..1 within the candidates)
+    rank_weight: float = 1.0  # quotes come from the best passages
+
+
+ANSWER = AnswerParams()
+MAX_UNKNOWN = ANSWER.max_unknown
 MIN_SENTENCE_COVERAGE = 0.2  # a quote must itself contain some of the question's terms
 SENTENCE_PASSAGES = 5  # sentences are picked from this many top passages
 
@@ -80,9 +103,10 @@ def _date_notes(passages: list[Passage], date: str) -> list[str]:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, retriever: HybridRetriever, settings: Settings):
+    def __init__(self, retriever: HybridRetriever, settings: Settings, params: AnswerParams | None = None):
         self.retriever = retriever
         self.settings = settings
+        self.params = params or ANSWER
 
     def answer(self, question: str, filters: Filters | None = None, date: str | None = None,
                k: int | None = None) -> Answer:
@@ -134,18 +158,23 @@ class ExtractiveAnswerer:
                            "Närmaste avsnitt finns nedan.")
             answer.nearest = [sp.passage.label for sp in top[:5]]
             return answer
-        if not direct and (best < MIN_COVERAGE or terms.unknown_share > MAX_UNKNOWN):
+        params = self.params
+        similarity = max([sp.sources.get(f"{name}_score", 0.0) for sp in top[:SENTENCE_PASSAGES]
+                          for name in ("dense", "sentence")] + [0.0])
+        weak_by_meaning = bool(similarity) and similarity < params.min_similarity and best < params.weak_coverage
+        if not direct and (best < params.min_coverage or terms.unknown_share > params.max_unknown or weak_by_meaning):
             answer.abstained = True
             answer.text = (
                 f"{NO_ANSWER} Inget avsnitt i lagtexterna eller de andra källorna täcker det du frågar om "
                 "tillräckligt väl, så jag gissar inte. Närmaste avsnitt finns nedan."
             )
             answer.nearest = [sp.passage.label for sp in top[:5]]
-            answer.notes.append(f"täckning {best:.2f}, okända ord {terms.unknown_share:.2f}")
+            answer.notes.append(f"täckning {best:.2f}, okända ord {terms.unknown_share:.2f}, likhet {similarity:.3f}")
             return answer
 
-        candidates = self._sentences(top, coverages, terms, result)
+        candidates = self._sentences(top, coverages, terms, result, self._similarities(question, top))
         chosen = self._choose(candidates)
+        chosen = self._cover_asks(chosen, candidates, result)
         if not chosen:
             # Passages came back, but no sentence in them speaks of what was asked.
             answer.abstained = True
@@ -153,7 +182,23 @@ class ExtractiveAnswerer:
                            "så jag citerar inget. Närmaste avsnitt finns nedan.")
             answer.nearest = list(dict.fromkeys(sp.passage.label for sp in top[:5]))
             return answer
-        if not direct and asks_for_amount(question) and not _has_amount(top[0].passage.text):
+        if not direct and (matter := other_authority_asked(question)) and not any(
+                matter.lower() in sp.passage.text.lower() for sp in top[:3]):
+            answer.abstained = True
+            answer.text = (f"{NO_ANSWER} Frågan gäller {matter}, som beslutas av "
+                           f"{OTHER_AUTHORITIES[matter.lower()]} enligt andra regler än socialtjänstlagen, "
+                           "och de närmaste avsnitten nämner det inte. Närmaste avsnitt finns nedan.")
+            answer.nearest = list(dict.fromkeys(sp.passage.label for sp in top[:5]))
+            return answer
+        money = asks_for_money(question)
+        if not direct and money and not any(states_money(c.scored.passage.text[c.start:c.end]) for c in chosen):
+            answer.abstained = True
+            answer.text = (f"{NO_ANSWER} Du frågar efter ett belopp i pengar, och inget av de avsnitt som handlar "
+                           "om ämnet anger något sådant belopp. Närmaste avsnitt finns nedan.")
+            answer.nearest = list(dict.fromkeys([c.scored.passage.label for c in chosen]
+                                                + [sp.passage.label for sp in top[:5]]))[:5]
+            return answer
+        if not direct and not money and asks_for_amount(question) and not _has_amount(top[0].passage.text):
             # A question about an amount or a count, and the best passage states none.
             answer.abstained = True
             answer.text = (f"{NO_ANSWER} Du frågar efter ett belopp eller antal, och de avsnitt som handlar om "
@@ -163,9 +208,22 @@ class ExtractiveAnswerer:
             return answer
         return self._render(answer, chosen, date)
 
-    def _sentences(self, top, coverages, terms: QuestionTerms, result: RetrievalResult) -> list[_Candidate]:
+    def _similarities(self, question: str, top: list[ScoredPassage]) -> dict[tuple[str, int], float]:
+        """(passage id, sentence start) -> cosine with the question, for the
+        sentences of the top passages (stored at ingest); {} without vectors."""
+        if not getattr(self.retriever, "use_dense", False):
+            return {}
+        ids = [sp.passage.id for sp in top[:SENTENCE_PASSAGES]]
+        vector = self.retriever.query_vector(question)
+        stored = self.retriever.vectors.sentence_vectors(ids)
+        return {(pid, start): float(np.dot(v, vector)) for pid, rows in stored.items() for start, _, v in rows}
+
+    def _sentences(self, top, coverages, terms: QuestionTerms, result: RetrievalResult,
+                   similarities: dict[tuple[str, int], float]) -> list[_Candidate]:
         keyword = self.retriever.keyword
         out = []
+        sims = list(similarities.values())
+        lo, hi = (min(sims), max(sims)) if sims else (0.0, 0.0)
         for rank, sp in enumerate(top[:SENTENCE_PASSAGES]):
             p = sp.passage
             is_direct = p.label in result.direct
@@ -178,11 +236,14 @@ class ExtractiveAnswerer:
                 if own < MIN_SENTENCE_COVERAGE and not is_direct:
                     score -= 1.0  # only quoted when no sentence of the top passages does better
                 score += 0.35 * coverages[rank]  # context: headings and the rest of the paragraph
-                score += 0.5 / (1 + rank)  # retrieval rank: quotes come from the best passages
+                score += self.params.rank_weight / (1 + rank)  # retrieval rank: quotes come from the best passages
                 if terms.asks_time and mentions_time(sentence):
                     score += 0.3
                 if is_direct:
                     score += 1.0 - 0.05 * i  # a named paragraph is quoted from its start
+                sim = similarities.get((p.id, a))
+                if sim is not None and hi > lo:
+                    score += self.params.semantic * (sim - lo) / (hi - lo)
                 out.append(_Candidate(rank, sp, a, b, score))
         return out
 
@@ -196,18 +257,36 @@ class ExtractiveAnswerer:
         chosen: list[_Candidate] = []
         per_passage: dict[str, int] = {}
         for c in candidates:
-            if len(chosen) >= MAX_QUOTES:
+            if len(chosen) >= self.params.max_quotes:
                 break
-            if c.score < RELATIVE_FLOOR * best:
+            if c.score < self.params.relative_floor * best:
                 break
             pid = c.scored.passage.id
-            if per_passage.get(pid, 0) >= MAX_QUOTES_PER_PASSAGE:
+            if per_passage.get(pid, 0) >= self.params.max_quotes_per_passage:
                 continue
             per_passage[pid] = per_passage.get(pid, 0) + 1
             chosen.append(c)
-        # Read in retrieval order, and in text order within a passage.
-        chosen.sort(key=lambda c: (c.rank, c.start))
-        return chosen
+        # The sentence that answers first; the rest in retrieval order, and in
+        # text order within a passage.
+        return chosen[:1] + sorted(chosen[1:], key=lambda c: (c.rank, c.start))
+
+    def _cover_asks(self, chosen: list[_Candidate], candidates: list[_Candidate],
+                    result: RetrievalResult) -> list[_Candidate]:
+        """A question that asks several things: each ask gets a quote from the
+        passage retrieved for it, unless one is already quoted."""
+        if not chosen or len(result.asks) < 2:
+            return chosen
+        quoted = {c.scored.passage.id for c in chosen}
+        extra = []
+        for ask_ids in result.asks.values():
+            if not ask_ids or quoted & set(ask_ids[:1]):
+                continue
+            pool = [c for c in candidates if c.scored.passage.id == ask_ids[0] and c not in chosen]
+            if pool:
+                best = max(pool, key=lambda c: c.score)
+                extra.append(best)
+                quoted.add(ask_ids[0])
+        return chosen + extra
 
     def _render(self, answer: Answer, chosen: list[_Candidate], date: str) -> Answer:
         numbers: dict[str, int] = {}

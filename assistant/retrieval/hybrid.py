@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -22,19 +23,88 @@ from assistant.retrieval.references import (
     asks_for_definition,
     find_references,
     law_hint,
+    split_asks,
 )
 from assistant.types import Passage, ScoredPassage
 
-RRF_K = 60
-RERANK_DEPTH = 20  # fused hits re-scored by term coverage
-RERANK_WEIGHT = 0.8  # weight of coverage against the normalised fused score
-STATUTE_PRIOR = 1.2
-DEFINITION_WEIGHT = 0.5  # extra weight of a defining sentence, for a question of what a word means
-NEW_LAW_PRIOR = 1.15  # the product is about the new law: the old law yields unless asked for
+
+@dataclass(frozen=True)
+class FusionParams:
+    """How the signals are combined; chosen by cross-validation over the
+    repository's question sets (`python -m evals.tune`, numbers in the README).
+    A prior of 1.0 switches that rule off."""
+
+    bm25: float = 1.0  # weight of BM25's reciprocal rank
+    dense: float = 1.0  # weight of the passage vectors' reciprocal rank
+    sentence: float = 1.0  # weight of the best sentence vector's reciprocal rank
+    rrf_k: int = 20
+    coverage: float = 0.4  # weight of term coverage against the normalised fused score
+    definition: float = 0.5  # a defining sentence, for a question of what a word means
+    statute_prior: float = 1.2  # a question that names no document asks what the law says
+    new_law_prior: float = 1.15  # the product is about the new law: the old law yields unless asked for
+    hint_prior: float = 1.5  # the law the question names ("gamla SoL")
+    transition_prior: float = 2.0  # the new law's transitional points, for which-law questions
+    documents_prior: float = 1.5  # articles and pages, for questions about the documents
+    # A question about which law applies gets, before the general rule (p. 1-2),
+    # the new law's transitional points among the top transition_depth that
+    # cover at least transition_coverage of it.
+    transition_depth: int = 3
+    transition_coverage: float = 0.5
+
+
+PRODUCT = FusionParams()
+TRANSITION_POINTS = 4  # at most this many specific transitional points
+PRIOR_FIELDS = ("transition_prior", "new_law_prior", "hint_prior", "documents_prior", "statute_prior")
+OLD_TRANSITIONS_PRIOR = 2.0  # fixed: the old law's own transitional points yield unless asked for
+
+
+def prior_factors(params: FusionParams) -> np.ndarray:
+    return np.log([*(getattr(params, f) for f in PRIOR_FIELDS), OLD_TRANSITIONS_PRIOR])
+DEPTH_DENSE = 100  # passages from the vector index per question
+DEPTH_SENTENCES = 200  # sentences from the vector index per question
+
+
+@dataclass
+class Candidates:
+    """Everything the ranking needs about one question's candidate passages, computed once."""
+
+    passages: list[Passage]
+    bm25_rank: np.ndarray  # 0 when absent
+    dense_rank: np.ndarray
+    sentence_rank: np.ndarray
+    coverage: np.ndarray
+    definition: np.ndarray
+    hinted_sfs: str
+    transition: bool
+    documents: bool
+    prior_exponents: np.ndarray  # (n, len(PRIOR_FIELDS)); all 0 without priors
+    raw: dict[str, dict[str, float]]
+    sentence_sims: dict[str, dict[int, float]]  # passage id -> sentence start -> cosine
 
 
 class IndexMissing(RuntimeError):
     pass
+
+
+class IndexModelMismatch(IndexMissing):
+    """The index was embedded with another model than the settings name: its
+    vectors cannot be compared with the question's."""
+
+
+def check_index_model(settings: Settings) -> None:
+    import json
+
+    from assistant.index.embeddings import canonical_model
+
+    state_path = settings.index_dir / "state.json"
+    built = json.loads(state_path.read_text()).get("embedding_model") if state_path.exists() else None
+    wanted = canonical_model(settings.embedding_model)
+    if built and canonical_model(built) != wanted:
+        raise IndexModelMismatch(
+            f"Indexet i {settings.index_dir} är byggt med embeddingmodellen {built!r}, men inställningen "
+            f"(ASSISTANT_EMBEDDING_MODEL) är {wanted!r}. Frågan besvaras inte med vektorer från en annan modell: "
+            "kör `assistant ingest` för att bygga om indexet med den nya modellen, eller ändra tillbaka inställningen."
+        )
 
 
 @dataclass(frozen=True)
@@ -69,6 +139,8 @@ class RetrievalResult:
     direct: list[str] = field(default_factory=list)  # labels named in the question
     unknown_references: list[str] = field(default_factory=list)  # named but not in the sources
     timings_ms: dict[str, float] = field(default_factory=dict)
+    sentence_sims: dict[str, dict[int, float]] = field(default_factory=dict)  # passage id -> start -> cosine
+    asks: dict[str, list[str]] = field(default_factory=dict)  # each ask of a many-ask question -> its top passage ids
 
 
 def select_versions(passages: list[Passage], date: str) -> set[str]:
@@ -90,9 +162,13 @@ def select_versions(passages: list[Passage], date: str) -> set[str]:
 
 class HybridRetriever:
     """Loads the passage store and keyword index eagerly (fast), Chroma and the
-    embedding model lazily (slow), so BM25-only use starts quickly."""
+    embedding model lazily (slow), so BM25-only use starts quickly.
 
-    def __init__(self, settings: Settings, weights: dict[str, float] | None = None, use_dense: bool = True,
+    `search` = `candidates` (every signal, computed once) + `rank` (a pure
+    function of the candidates and FusionParams) + the rules that put named
+    paragraphs and the general transition rule first."""
+
+    def __init__(self, settings: Settings, params: FusionParams | None = None, use_dense: bool = True,
                  direct_lookup: bool = True, priors: bool = True):
         from assistant.index.keyword import KeywordIndex
 
@@ -100,18 +176,22 @@ class HybridRetriever:
         store_path = settings.index_dir / "passages.jsonl"
         if not store_path.exists():
             raise IndexMissing(f"inget index i {settings.index_dir}: kör `assistant ingest` först")
+        self.params = params or PRODUCT
+        self.use_dense = use_dense and (self.params.dense > 0 or self.params.sentence > 0)
+        if self.use_dense:
+            check_index_model(settings)
         self.store = PassageStore.load(store_path)
         self.keyword = KeywordIndex.load(settings.index_dir / "bm25")
-        self.weights = weights or {"bm25": 1.0, "dense": 0.15}
-        self.use_dense = use_dense and self.weights.get("dense", 0) > 0
-        self.use_bm25 = self.weights.get("bm25", 0) > 0
-        self.rrf_k = RRF_K
+        self.use_bm25 = self.params.bm25 > 0
         self.direct_lookup = direct_lookup  # a named paragraph first
         self.rerank = priors  # coverage re-ranking belongs to the product configuration
         self.priors = priors  # law hints ("gamla SoL") and the new-law prior
         self._vectors = None
         self._lock = threading.Lock()
         self._keep_cache: dict[str, set[str]] = {}
+        self._query_vectors = lru_cache(maxsize=4096)(self._query_vector)  # 384 floats each
+        self._ask_candidates = lru_cache(maxsize=64)(self.candidates)
+        self._tokens: dict[str, set[str]] = {}
 
     @property
     def vectors(self):
@@ -125,41 +205,32 @@ class HybridRetriever:
     def warm_up(self) -> None:
         """Load Chroma and the embedding model now (call from a background thread)."""
         if self.use_dense:
-            self.vectors.embedder.embed_query("uppvärmning")
+            self.query_vector("uppvärmning")
+
+    def _query_vector(self, question: str) -> np.ndarray:
+        return self.vectors.embedder.embed_query_array(question)
+
+    def query_vector(self, question: str) -> np.ndarray:
+        """The question's embedding (memoised: retrieval and answering share it)."""
+        return self._query_vectors(question)
 
     def _kept(self, date: str) -> set[str]:
         if date not in self._keep_cache:
             self._keep_cache[date] = select_versions(self.store.passages, date)
         return self._keep_cache[date]
 
-    def _rerank(self, question: str, fused: list[ScoredPassage]) -> list[ScoredPassage]:
-        """Re-score the top hits: normalised fused score + weighted share of the
-        question's terms (IDF-weighted, unknown words count against) that the
-        passage with its headings contains. A second, presence-based lexical view
-        that BM25's term-frequency saturation and the weak dense model miss."""
-        from assistant.retrieval.evidence import QuestionTerms, definition_coverage, passage_coverage
+    def passage_tokens(self, p: Passage) -> set[str]:
+        """The stems of a passage with its headings (memoised per passage)."""
+        from assistant.retrieval.evidence import text_tokens
 
-        terms = QuestionTerms(question, self.keyword)
-        definition = asks_for_definition(question)
-        head, tail = fused[:RERANK_DEPTH], fused[RERANK_DEPTH:]
-        top = max(sp.score for sp in head) or 1.0
-        for sp in head:
-            coverage = passage_coverage(terms, sp.passage, self.keyword)
-            sp.sources["coverage"] = coverage  # reused by the answerer
-            sp.score = sp.score / top + RERANK_WEIGHT * coverage
-            if definition:  # a question of what a word means: the sentence that defines it
-                sp.score += DEFINITION_WEIGHT * definition_coverage(terms, sp.passage, self.keyword)
-        head.sort(key=lambda sp: -sp.score)
-        floor = head[-1].score if head else 0.0
-        for sp in tail:  # keep the tail below the re-ranked head
-            sp.score = min(sp.score / top, floor - 1e-6)
-        return head + tail
+        if p.id not in self._tokens:
+            self._tokens[p.id] = text_tokens(f"{p.chapter_title} {p.heading} {p.text}", self.keyword)
+        return self._tokens[p.id]
 
-    def _prior(self, p: Passage, hinted_sfs: str, transition: bool, documents: bool) -> float:
-        """Query-intent priors (general rules, not tuned to single questions)."""
-        if not self.priors:
-            return 1.0
-        factor = 1.0
+    def _prior_exponents(self, p: Passage, hinted_sfs: str, transition: bool, documents: bool) -> tuple:
+        """Query-intent priors (general rules, not tuned to single questions), as
+        the power each prior of PRIOR_FIELDS is raised to for this passage."""
+        transition_e = new_law_e = hint_e = documents_e = statute_e = old_transition_e = 0
         transitional = "övergångsbestämmelser" in p.label
         if p.kind == "statute":
             old_law_asked = hinted_sfs == OLD_SFS
@@ -167,20 +238,20 @@ class HybridRetriever:
                 # Which law applies across 1 July 2025: the new law's transitional
                 # provisions answer it, even when the question names the old law.
                 if transitional and p.law_version == "new":
-                    factor *= 2
+                    transition_e = 1
                 elif p.law_version == "old":
-                    factor /= NEW_LAW_PRIOR
+                    new_law_e = -1
             elif hinted_sfs and p.label.startswith(hinted_sfs):
-                factor *= 1.5
+                hint_e = 1
             elif not hinted_sfs and p.law_version == "old":
-                factor /= NEW_LAW_PRIOR
+                new_law_e = -1
             if transitional and p.law_version == "old" and not old_law_asked:
-                factor /= 2  # the old law's own transitions (2002-2024) rarely answer anything today
+                old_transition_e = -1  # the old law's own transitions (2002-2024) rarely answer anything today
         if documents and p.kind != "statute":
-            factor *= 1.5
+            documents_e = 1
         elif not documents and p.kind == "statute":
-            factor *= STATUTE_PRIOR  # a question that names no document asks what the law says
-        return factor
+            statute_e = 1
+        return transition_e, new_law_e, hint_e, documents_e, statute_e, old_transition_e
 
     def lookup(self, label: str, date: str | None = None) -> list[Passage]:
         """All passages (parts) of one label, in the version in force on `date`."""
@@ -204,66 +275,120 @@ class HybridRetriever:
                     unknown.append(label)
         return found, labels, unknown
 
+    def candidates(self, question: str, filters: Filters | None = None, date: str | None = None,
+                   depth: int = 50) -> Candidates:
+        """Every signal for the passages any ranking proposes, computed once."""
+        from assistant.retrieval.evidence import QuestionTerms, definition_coverage
+
+        date = date or self.settings.date
+        filters = filters or Filters()
+        keep = self._kept(date)
+        accepted = np.array([p.id in keep and filters.accepts(p) for p in self.store.passages], dtype=bool)
+        accepted_ids = {p.id for p, ok in zip(self.store.passages, accepted) if ok}
+        ranks: dict[str, dict[str, int]] = {}
+        raw: dict[str, dict[str, float]] = {}
+        if self.use_bm25:
+            for rank, (i, score) in enumerate(self.keyword.search(question, depth, accepted), 1):
+                pid = self.store.passages[i].id
+                ranks.setdefault(pid, {})["bm25"] = rank
+                raw.setdefault(pid, {})["bm25"] = score
+        sentence_sims: dict[str, dict[int, float]] = {}
+        if self.use_dense:
+            vector = self.query_vector(question)
+            where = filters.chroma_where()
+            rank = 0
+            for pid, sim in self.vectors.query_vector(vector, DEPTH_DENSE, where):
+                if pid in accepted_ids:
+                    rank += 1
+                    ranks.setdefault(pid, {})["dense"] = rank
+                    raw.setdefault(pid, {})["dense"] = sim
+            if self.params.sentence > 0:
+                for _sid, meta, sim in self.vectors.query_sentences(vector, DEPTH_SENTENCES, where):
+                    pid = meta["passage_id"]
+                    if pid in accepted_ids:
+                        sentence_sims.setdefault(pid, {})[int(meta["start"])] = sim
+                best = sorted(sentence_sims, key=lambda pid: -max(sentence_sims[pid].values()))
+                for rank, pid in enumerate(best, 1):
+                    ranks.setdefault(pid, {})["sentence"] = rank
+                    raw.setdefault(pid, {})["sentence"] = max(sentence_sims[pid].values())
+        passages = [p for pid in ranks if (p := self.store.get(pid)) is not None]
+        n = len(passages)
+
+        def column(name: str) -> np.ndarray:
+            return np.array([ranks[p.id].get(name, 0) for p in passages], dtype=float).reshape(n)
+
+        coverage = np.zeros(n)
+        definition = np.zeros(n)
+        if self.rerank and passages:
+            terms = QuestionTerms(question, self.keyword)
+            coverage = np.array([terms.coverage(self.passage_tokens(p)) for p in passages])
+            if asks_for_definition(question):
+                definition = np.array([definition_coverage(terms, p, self.keyword) for p in passages])
+        hint = law_hint(question) if self.priors else None
+        hinted_sfs = {"old": OLD_SFS, "new": NEW_SFS}.get(hint or "", "")
+        transition = self.priors and asks_about_transition(question)
+        documents = self.priors and asks_about_documents(question)
+        exponents = np.zeros((n, len(PRIOR_FIELDS) + 1))
+        if self.priors:
+            for i, p in enumerate(passages):
+                exponents[i] = self._prior_exponents(p, hinted_sfs, transition, documents)
+        return Candidates(
+            passages, column("bm25"), column("dense"), column("sentence"), coverage, definition,
+            hinted_sfs, transition, documents, exponents, raw, sentence_sims,
+        )
+
+    def scores(self, c: Candidates, params: FusionParams | None = None) -> np.ndarray:
+        """Weighted reciprocal rank fusion times the priors, normalised, plus the
+        weighted coverage (and definition) re-rank."""
+        params = params or self.params
+
+        def rrf(r: np.ndarray) -> np.ndarray:
+            return np.where(r > 0, 1.0 / (params.rrf_k + r), 0.0)
+
+        fused = params.bm25 * rrf(c.bm25_rank) + params.dense * rrf(c.dense_rank) + params.sentence * rrf(c.sentence_rank)
+        fused = fused * np.exp(c.prior_exponents @ prior_factors(params))
+        score = fused / (fused.max() or 1.0)
+        if self.rerank:
+            score = score + params.coverage * c.coverage + params.definition * c.definition
+        return score
+
+    def rank(self, c: Candidates, params: FusionParams | None = None, limit: int | None = None) -> list[ScoredPassage]:
+        """The candidates in order of `scores` (the first `limit`)."""
+        if not c.passages:
+            return []
+        score = self.scores(c, params)
+        order = np.argsort(-score, kind="stable")[:limit]
+        out = []
+        for i in order:
+            sources: dict[str, float] = {name: float(r[i]) for name, r in
+                                         (("bm25", c.bm25_rank), ("dense", c.dense_rank), ("sentence", c.sentence_rank)) if r[i]}
+            if self.rerank:
+                sources["coverage"] = float(c.coverage[i])  # reused by the answerer
+            out.append(ScoredPassage(c.passages[i], float(score[i]), sources))
+        return out
+
     def search(self, question: str, k: int = 8, filters: Filters | None = None,
-               date: str | None = None, depth: int = 50) -> RetrievalResult:
+               date: str | None = None, depth: int = 50, params: FusionParams | None = None,
+               candidates: Candidates | None = None) -> RetrievalResult:
         date = date or self.settings.date
         filters = filters or Filters()
         timings: dict[str, float] = {}
-        keep = self._kept(date)
-        accepted = np.array([p.id in keep and filters.accepts(p) for p in self.store.passages], dtype=bool)
-
         t = time.perf_counter()
         direct, direct_labels, unknown = [], [], []
         if self.direct_lookup:
             direct, direct_labels, unknown = self.direct_references(question, date)
             direct = [p for p in direct if filters.accepts(p)]
-
-        ranked: dict[str, dict[str, int]] = {}
-        raw: dict[str, dict[str, float]] = {}
-        bm25_hits = self.keyword.search(question, depth, accepted) if self.use_bm25 else []
-        for rank, (i, score) in enumerate(bm25_hits, 1):
-            pid = self.store.passages[i].id
-            ranked.setdefault(pid, {})["bm25"] = rank
-            raw.setdefault(pid, {})["bm25"] = score
-        timings["bm25_ms"] = (time.perf_counter() - t) * 1000
-
-        if self.use_dense:
-            t = time.perf_counter()
-            hits = self.vectors.query(question, depth * 2, filters.chroma_where())
-            rank = 0
-            for pid, sim in hits:
-                if pid not in keep:
-                    continue
-                rank += 1
-                ranked.setdefault(pid, {})["dense"] = rank
-                raw.setdefault(pid, {})["dense"] = sim
-            timings["dense_ms"] = (time.perf_counter() - t) * 1000
-
-        hint = law_hint(question) if self.priors else None
-        hinted_sfs = {"old": OLD_SFS, "new": NEW_SFS}.get(hint or "")
-        transition = self.priors and asks_about_transition(question)
-        documents = self.priors and asks_about_documents(question)
-        fused: list[ScoredPassage] = []
-        for pid, ranks in ranked.items():
-            p = self.store.get(pid)
-            if p is None:
-                continue
-            score = sum(self.weights.get(name, 0) / (self.rrf_k + r) for name, r in ranks.items())
-            score *= self._prior(p, hinted_sfs, transition, documents)
-            fused.append(ScoredPassage(p, score, dict(ranks)))
-        fused.sort(key=lambda sp: -sp.score)
-        if self.rerank and fused:
-            fused = self._rerank(question, fused)
-
+        c = candidates or self.candidates(question, filters, date, depth)
+        timings["candidates_ms"] = (time.perf_counter() - t) * 1000
+        fused = self.rank(c, params, limit=max(k, 10) + 20)
         top = [ScoredPassage(p, 1.0, {"direct": 1}) for p in direct]
-        if transition and not direct and hinted_sfs != OLD_SFS:
+        if c.transition and not direct and c.hinted_sfs != OLD_SFS and not c.documents:
             # A question about which law applies: the specific transitional points
             # retrieved for it first, then the general rule.
-            from assistant.retrieval.evidence import QuestionTerms, passage_coverage
-
-            terms = QuestionTerms(question, self.keyword)
-            specific = [sp for sp in fused[:3] if "övergångsbestämmelser 2025:" in sp.passage.label
-                        and passage_coverage(terms, sp.passage, self.keyword) >= 0.5]
+            params = params or self.params
+            specific = [sp for sp in fused[:params.transition_depth]
+                        if "övergångsbestämmelser 2025:" in sp.passage.label and sp.passage.label not in TRANSITION_CORE
+                        and sp.sources.get("coverage", 0) >= params.transition_coverage][:TRANSITION_POINTS]
             top += [ScoredPassage(sp.passage, sp.score, {**sp.sources, "transition": 1}) for sp in specific]
             for label in TRANSITION_CORE:
                 for p in self.lookup(label, date):
@@ -272,6 +397,29 @@ class HybridRetriever:
                         direct_labels.append(label)
         seen = {sp.passage.id for sp in top}
         top += [sp for sp in fused if sp.passage.id not in seen]
+        asks = self._asks(question, filters, date, depth, params, top) if self.priors and not direct else {}
         for sp in top:
-            sp.sources.update({f"{k}_score": v for k, v in raw.get(sp.passage.id, {}).items()})
-        return RetrievalResult(top[: max(k, len(direct))], direct_labels, unknown, timings)
+            sp.sources.update({f"{name}_score": v for name, v in c.raw.get(sp.passage.id, {}).items()})
+        return RetrievalResult(top[: max(k, len(direct))], direct_labels, unknown, timings, c.sentence_sims, asks)
+
+    def _asks(self, question: str, filters: Filters, date: str, depth: int, params,
+              top: list[ScoredPassage]) -> dict[str, list[str]]:
+        """A message that asks several things: each ask is retrieved alone, and
+        its best passage moves up to just after the message's own best one, so
+        every ask can be answered from the top passages."""
+        asks = split_asks(question)
+        if not asks:
+            return {}
+        out: dict[str, list[str]] = {}
+        for ask in asks:
+            ranked = self.rank(self._ask_candidates(ask, filters, date, depth), params, limit=3)
+            out[ask] = [sp.passage.id for sp in ranked]
+        firsts = [ids[0] for ids in out.values() if ids]
+        head = top[:1]
+        moved = [sp for pid in firsts for sp in top[1:] if sp.passage.id == pid]
+        by_id = {sp.passage.id: sp for sp in moved}
+        missing = [pid for pid in firsts if pid not in by_id and pid != (head[0].passage.id if head else None)]
+        extra = [ScoredPassage(p, 0.0, {"ask": 1}) for pid in dict.fromkeys(missing) if (p := self.store.get(pid))]
+        rest = [sp for sp in top[1:] if sp.passage.id not in by_id]
+        top[:] = head + list({sp.passage.id: sp for sp in moved}.values()) + extra + rest
+        return out

@@ -211,3 +211,69 @@ def names_law(law: str, text: str) -> bool:
     sfs, name = OTHER_LAWS[law.lower()]
     lowered = text.lower()
     return sfs in lowered or name in lowered
+
+
+_ASK_END = re.compile(r"(?<=\?)\s+")
+MIN_ASK_WORDS = 3
+
+
+def split_asks(text: str) -> list[str]:
+    """The separate questions of a message that asks several things ("Måste vi
+    utreda? Och hur länge får vi följa upp?"): each sentence ending in a
+    question mark, with the message's context (sentences that do not ask)
+    before it when the ask is too short to stand alone. One ask -> []."""
+    parts = [p.strip() for p in _ASK_END.split(text.strip()) if p.strip()]
+    asks, context = [], []
+    for part in parts:
+        sentences = re.split(r"(?<=[.!])\s+(?=[A-ZÅÄÖ])", part)
+        *lead, last = sentences
+        context += lead
+        if last.endswith("?") and len(last.split()) >= MIN_ASK_WORDS:
+            asks.append(last)
+        else:
+            context.append(last)
+    if len(asks) < 2:
+        return []
+    lead = " ".join(context)
+    return [a if len(a.split()) > 6 or not lead else f"{lead} {a}" for a in asks]
+
+
+# A sum of money is asked for ("vad kostar", "hur mycket ... i kronor", "arvode
+# per månad"): only a passage that states one answers it.
+_MONEY_ASKED = re.compile(
+    r"\b(kronor|kr|kostar|kostnaden|arvode\w*|taxa\w*|maxtaxa\w*|belopp\w*|riksnorm\w*|prisbasbelopp\w*|"
+    r"ersättning\w* per|per (timme|dygn|månad|år|dag))\b",
+    re.I,
+)
+_MONEY_STATED = re.compile(r"\d[\d  ]*\s*(kronor|kr\b|procent|%)|\bprisbasbelopp\w*|\bgånger\b.{0,30}\bbelopp", re.I)
+
+
+def asks_for_money(question: str) -> bool:
+    return bool(_MONEY_ASKED.search(question)) and asks_for_amount(question)
+
+
+def states_money(text: str) -> bool:
+    return bool(_MONEY_STATED.search(text))
+
+
+# Benefits and matters that other authorities decide under other laws. A
+# question about one of them is answered only from a passage that names it.
+OTHER_AUTHORITIES = {
+    "bostadsbidrag": "Försäkringskassan", "bostadstillägg": "Pensionsmyndigheten eller Försäkringskassan",
+    "underhållsstöd": "Försäkringskassan", "föräldrapenning": "Försäkringskassan",
+    "sjukpenning": "Försäkringskassan", "barnbidrag": "Försäkringskassan",
+    "sjukersättning": "Försäkringskassan", "aktivitetsersättning": "Försäkringskassan",
+    "assistansersättning": "Försäkringskassan", "pension": "Pensionsmyndigheten",
+    "pensionsmyndigheten": "Pensionsmyndigheten", "försäkringskassan": "Försäkringskassan",
+    "pass": "Polisen", "körkort": "Transportstyrelsen", "csn": "CSN", "studiemedel": "CSN",
+    "uppehållstillstånd": "Migrationsverket", "migrationsverket": "Migrationsverket",
+    "färdtjänst": "kommunen enligt lagen om färdtjänst", "god man": "överförmyndaren",
+}
+_AUTHORITY = re.compile(r"(?<![\wåäö])(" + "|".join(re.escape(k) for k in sorted(OTHER_AUTHORITIES, key=len, reverse=True))
+                        + r")(?![\wåäö])", re.I)
+
+
+def other_authority_asked(text: str) -> str | None:
+    """The benefit or matter of another authority the question is about, as written."""
+    m = _AUTHORITY.search(text)
+    return m[1] if m else None
