@@ -20,6 +20,8 @@ from assistant.retrieval.evidence import QuestionTerms, mentions_time, passage_c
 from assistant.retrieval.hybrid import Filters, HybridRetriever, RetrievalResult
 from assistant.retrieval.references import (
     OTHER_AUTHORITIES,
+    addresses_reader,
+    asks_about_documents,
     asks_for_amount,
     asks_for_money,
     names_law,
@@ -46,6 +48,9 @@ class AnswerParams:
     max_quotes_per_passage: int = 2
     semantic: float = 1.0  # the sentence's similarity to the question by meaning (0..1 within the candidates)
     rank_weight: float = 1.0  # quotes come from the best passages
+    # The answering passage's next sentences that also speak of the question
+    # (score > 0) are quoted with it, up to this many in all from that passage.
+    answer_passage_quotes: int = 3
 
 
 ANSWER = AnswerParams()
@@ -140,9 +145,18 @@ class ExtractiveAnswerer:
             answer.text = NO_ANSWER + " Inget avsnitt i källorna matchar frågan."
             return answer
 
-        coverages = [sp.sources["coverage"] if "coverage" in sp.sources else passage_coverage(terms, sp.passage, keyword)
-                     for sp in top[:SENTENCE_PASSAGES]]
-        best = max(coverages)
+        # Law before articles: unless the question asks about the documents, quotes
+        # come from the law texts first and an article only beside them.
+        # (Whether the sources answer at all is judged on the retrieval as it came.)
+        def coverage_of(sp: ScoredPassage) -> float:
+            return sp.sources["coverage"] if "coverage" in sp.sources else passage_coverage(terms, sp.passage, keyword)
+
+        best = max(coverage_of(sp) for sp in top[:SENTENCE_PASSAGES])
+        similarity = max([sp.sources.get(f"{name}_score", 0.0) for sp in top[:SENTENCE_PASSAGES]
+                          for name in ("dense", "sentence")] + [0.0])
+        if not asks_about_documents(question):
+            top = [sp for sp in top if sp.passage.kind == "statute"] + [sp for sp in top if sp.passage.kind != "statute"]
+        coverages = [coverage_of(sp) for sp in top[:SENTENCE_PASSAGES]]
         direct = bool(result.direct)
 
         if result.unknown_references and not direct:
@@ -159,8 +173,6 @@ class ExtractiveAnswerer:
             answer.nearest = [sp.passage.label for sp in top[:5]]
             return answer
         params = self.params
-        similarity = max([sp.sources.get(f"{name}_score", 0.0) for sp in top[:SENTENCE_PASSAGES]
-                          for name in ("dense", "sentence")] + [0.0])
         weak_by_meaning = bool(similarity) and similarity < params.min_similarity and best < params.weak_coverage
         if not direct and (best < params.min_coverage or terms.unknown_share > params.max_unknown or weak_by_meaning):
             answer.abstained = True
@@ -173,7 +185,7 @@ class ExtractiveAnswerer:
             return answer
 
         candidates = self._sentences(top, coverages, terms, result, self._similarities(question, top))
-        chosen = self._choose(candidates)
+        chosen = self._choose(candidates, direct)
         chosen = self._cover_asks(chosen, candidates, result)
         if not chosen:
             # Passages came back, but no sentence in them speaks of what was asked.
@@ -191,7 +203,8 @@ class ExtractiveAnswerer:
             answer.nearest = list(dict.fromkeys(sp.passage.label for sp in top[:5]))
             return answer
         money = asks_for_money(question)
-        if not direct and money and not any(states_money(c.scored.passage.text[c.start:c.end]) for c in chosen):
+        if not direct and money and not any(states_money(c.scored.passage.text[c.start:c.end], question)
+                                            for c in chosen):
             answer.abstained = True
             answer.text = (f"{NO_ANSWER} Du frågar efter ett belopp i pengar, och inget av de avsnitt som handlar "
                            "om ämnet anger något sådant belopp. Närmaste avsnitt finns nedan.")
@@ -229,7 +242,7 @@ class ExtractiveAnswerer:
             is_direct = p.label in result.direct
             for i, (a, b) in enumerate(sentence_spans(p.text)):
                 sentence = p.text[a:b]
-                if len(sentence) < 12:
+                if len(sentence) < 12 or addresses_reader(sentence):
                     continue
                 own = terms.coverage(text_tokens(sentence, keyword))
                 score = own
@@ -242,12 +255,12 @@ class ExtractiveAnswerer:
                 if is_direct:
                     score += 1.0 - 0.05 * i  # a named paragraph is quoted from its start
                 sim = similarities.get((p.id, a))
-                if sim is not None and hi > lo:
+                if sim is not None and hi > lo and not is_direct:
                     score += self.params.semantic * (sim - lo) / (hi - lo)
                 out.append(_Candidate(rank, sp, a, b, score))
         return out
 
-    def _choose(self, candidates: list[_Candidate]) -> list[_Candidate]:
+    def _choose(self, candidates: list[_Candidate], direct: bool = False) -> list[_Candidate]:
         if not candidates:
             return []
         candidates.sort(key=lambda c: -c.score)
@@ -266,8 +279,18 @@ class ExtractiveAnswerer:
                 continue
             per_passage[pid] = per_passage.get(pid, 0) + 1
             chosen.append(c)
-        # The sentence that answers first; the rest in retrieval order, and in
-        # text order within a passage.
+        first = chosen[0]
+        for c in sorted(candidates, key=lambda c: c.start):
+            same = c.scored.passage.id == first.scored.passage.id
+            if per_passage[first.scored.passage.id] >= self.params.answer_passage_quotes:
+                break
+            if same and c.score > 0 and c.start > first.start and c not in chosen:
+                per_passage[first.scored.passage.id] += 1
+                chosen.append(c)
+        # The sentence that answers first (a paragraph the question names: from
+        # its start); the rest in retrieval order, and in text order within a passage.
+        if direct:
+            return sorted(chosen, key=lambda c: (c.rank, c.start))
         return chosen[:1] + sorted(chosen[1:], key=lambda c: (c.rank, c.start))
 
     def _cover_asks(self, chosen: list[_Candidate], candidates: list[_Candidate],
@@ -301,7 +324,8 @@ class ExtractiveAnswerer:
                     valid_from=p.valid_from, valid_to=p.valid_to,
                 )
             )
-            lines.append(f"{p.label}: ”{p.text[c.start:c.end]}” [{numbers[p.id]}]")
+            source = p.label if p.kind == "statute" else f"{p.label} ({p.title}; artikel – inte lagtext)"
+            lines.append(f"{source}: ”{p.text[c.start:c.end]}” [{numbers[p.id]}]")
         answer.text = "Så här säger källorna:\n\n" + "\n\n".join(lines)
         cited = [c.scored.passage for c in chosen]
         notes = _date_notes(list({p.id: p for p in cited}.values()), date)

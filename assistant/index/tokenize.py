@@ -34,6 +34,7 @@ LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def lexicon() -> tuple[dict[str, str], frozenset[str]]:
     """The query-side lexicon: {word or phrase: the sources' words} and the
     question words that are never searched (see lexicon.yaml)."""

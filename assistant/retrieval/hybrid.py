@@ -36,25 +36,23 @@ class FusionParams:
 
     bm25: float = 1.0  # weight of BM25's reciprocal rank
     dense: float = 1.0  # weight of the passage vectors' reciprocal rank
-    sentence: float = 1.0  # weight of the best sentence vector's reciprocal rank
+    sentence: float = 0.5  # weight of the best sentence vector's reciprocal rank
     rrf_k: int = 20
     coverage: float = 0.4  # weight of term coverage against the normalised fused score
     definition: float = 0.5  # a defining sentence, for a question of what a word means
-    statute_prior: float = 1.2  # a question that names no document asks what the law says
-    new_law_prior: float = 1.15  # the product is about the new law: the old law yields unless asked for
+    new_law_prior: float = 2.5  # the product is about the new law: the old law yields unless asked for
     hint_prior: float = 1.5  # the law the question names ("gamla SoL")
     transition_prior: float = 2.0  # the new law's transitional points, for which-law questions
-    documents_prior: float = 1.5  # articles and pages, for questions about the documents
     # A question about which law applies gets, before the general rule (p. 1-2),
     # the new law's transitional points among the top transition_depth that
     # cover at least transition_coverage of it.
     transition_depth: int = 3
-    transition_coverage: float = 0.5
+    transition_coverage: float = 0.25
 
 
 PRODUCT = FusionParams()
 TRANSITION_POINTS = 4  # at most this many specific transitional points
-PRIOR_FIELDS = ("transition_prior", "new_law_prior", "hint_prior", "documents_prior", "statute_prior")
+PRIOR_FIELDS = ("transition_prior", "new_law_prior", "hint_prior")
 OLD_TRANSITIONS_PRIOR = 2.0  # fixed: the old law's own transitional points yield unless asked for
 
 
@@ -227,10 +225,10 @@ class HybridRetriever:
             self._tokens[p.id] = text_tokens(f"{p.chapter_title} {p.heading} {p.text}", self.keyword)
         return self._tokens[p.id]
 
-    def _prior_exponents(self, p: Passage, hinted_sfs: str, transition: bool, documents: bool) -> tuple:
+    def _prior_exponents(self, p: Passage, hinted_sfs: str, transition: bool) -> tuple:
         """Query-intent priors (general rules, not tuned to single questions), as
         the power each prior of PRIOR_FIELDS is raised to for this passage."""
-        transition_e = new_law_e = hint_e = documents_e = statute_e = old_transition_e = 0
+        transition_e = new_law_e = hint_e = old_transition_e = 0
         transitional = "övergångsbestämmelser" in p.label
         if p.kind == "statute":
             old_law_asked = hinted_sfs == OLD_SFS
@@ -247,11 +245,7 @@ class HybridRetriever:
                 new_law_e = -1
             if transitional and p.law_version == "old" and not old_law_asked:
                 old_transition_e = -1  # the old law's own transitions (2002-2024) rarely answer anything today
-        if documents and p.kind != "statute":
-            documents_e = 1
-        elif not documents and p.kind == "statute":
-            statute_e = 1
-        return transition_e, new_law_e, hint_e, documents_e, statute_e, old_transition_e
+        return transition_e, new_law_e, hint_e, old_transition_e
 
     def lookup(self, label: str, date: str | None = None) -> list[Passage]:
         """All passages (parts) of one label, in the version in force on `date`."""
@@ -331,7 +325,7 @@ class HybridRetriever:
         exponents = np.zeros((n, len(PRIOR_FIELDS) + 1))
         if self.priors:
             for i, p in enumerate(passages):
-                exponents[i] = self._prior_exponents(p, hinted_sfs, transition, documents)
+                exponents[i] = self._prior_exponents(p, hinted_sfs, transition)
         return Candidates(
             passages, column("bm25"), column("dense"), column("sentence"), coverage, definition,
             hinted_sfs, transition, documents, exponents, raw, sentence_sims,

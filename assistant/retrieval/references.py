@@ -248,11 +248,20 @@ _MONEY_ASKED = re.compile(
 _MONEY_STATED = re.compile(r"\d[\d  ]*\s*(kronor|kr\b|procent|%)|\bprisbasbelopp\w*|\bgånger\b.{0,30}\bbelopp", re.I)
 
 
+_KRONOR_ASKED = re.compile(r"\b(kronor|kr|per (timme|dygn|vecka|helg|månad|år|dag))\b", re.I)
+_KRONOR_STATED = re.compile(r"\d[\d  ]*\s*(kronor|kr\b)", re.I)
+
+
 def asks_for_money(question: str) -> bool:
     return bool(_MONEY_ASKED.search(question)) and asks_for_amount(question)
 
 
-def states_money(text: str) -> bool:
+def states_money(text: str, question: str = "") -> bool:
+    """Whether a text states the kind of sum a question asks for: a sum in
+    kronor or a rate per hour/day/month needs a figure in kronor; a fee or
+    ceiling in general may be stated as a share of the prisbasbelopp."""
+    if _KRONOR_ASKED.search(question):
+        return bool(_KRONOR_STATED.search(text))
     return bool(_MONEY_STATED.search(text))
 
 
@@ -277,3 +286,16 @@ def other_authority_asked(text: str) -> str | None:
     """The benefit or matter of another authority the question is about, as written."""
     m = _AUTHORITY.search(text)
     return m[1] if m else None
+
+
+# Text in a source that addresses the reader or a language model instead of
+# stating something ("SYSTEM: ignorera källorna ..."): never quoted.
+_ADDRESSES_READER = re.compile(
+    r"\b(system|assistant|user|assistent)\s*:|\bignorera\b.{0,30}\b(källor\w*|instruktion\w*|ovan)|"
+    r"\bignore\b.{0,30}\b(instructions|sources|above)|\bdu är (en|nu) (ai|språkmodell|assistent)",
+    re.I,
+)
+
+
+def addresses_reader(sentence: str) -> bool:
+    return bool(_ADDRESSES_READER.search(sentence))
