@@ -78,6 +78,7 @@ class VectorStore:
     sentences of every passage (for choosing quotes by meaning)."""
 
     def __init__(self, settings: Settings):
+        _limit_blas_threads()
         self.settings = settings
         self.client = make_client(settings)
         self.model_name = canonical_model(settings.embedding_model)
@@ -86,8 +87,8 @@ class VectorStore:
         )
         self.collection = self._collection("passages")
         self.sentences = self._collection("sentences")
-        self._sentence_cache: dict[str, list[tuple[int, int, np.ndarray]]] = {}
-        self._counts: dict[str, int] = {}
+        self._matrices: dict[str, tuple[list[str], list[dict], np.ndarray]] = {}
+        self._by_passage: dict[str, list[tuple[int, int, np.ndarray]]] = {}
 
     def _collection(self, what: str):
         return self.client.get_or_create_collection(
@@ -104,14 +105,17 @@ class VectorStore:
         return self.collection.count()
 
     def delete_documents(self, doc_ids: list[str]) -> None:
-        self._sentence_cache.clear()
-        self._counts.clear()
+        self._changed()
         for doc_id in doc_ids:
             self.collection.delete(where={"doc_id": doc_id})
             self.sentences.delete(where={"doc_id": doc_id})
 
+    def _changed(self) -> None:
+        self._matrices.clear()
+        self._by_passage.clear()
+
     def add(self, passages: list[Passage], embeddings, batch: int = 256) -> None:
-        self._counts.clear()
+        self._changed()
         for i in range(0, len(passages), batch):
             chunk = passages[i : i + batch]
             self.collection.upsert(
@@ -123,8 +127,7 @@ class VectorStore:
 
     def add_sentences(self, rows: list[tuple[Passage, int, int]], embeddings, batch: int = 512) -> None:
         """rows: (passage, start, end) of each sentence, offsets into passage.text."""
-        self._sentence_cache.clear()
-        self._counts.clear()
+        self._changed()
         for i in range(0, len(rows), batch):
             chunk = rows[i : i + batch]
             self.sentences.upsert(
@@ -133,46 +136,52 @@ class VectorStore:
                 metadatas=[{"passage_id": p.id, "doc_id": p.doc_id, "start": a, "end": b} for p, a, b in chunk],
             )
 
-    def query(self, text: str, k: int, where: dict | None = None) -> list[tuple[str, float]]:
+    def query(self, text: str, k: int) -> list[tuple[str, float]]:
         """-> [(passage id, cosine similarity)], best first."""
-        return self.query_vector(self.embedder.embed_query_array(text), k, where)
+        return self.query_vector(self.embedder.embed_query_array(text), k)
 
-    def _empty(self, collection) -> bool:
-        """Whether a collection is empty (asked once per store: a count costs ~3 ms)."""
-        if collection.name not in self._counts:
-            self._counts[collection.name] = collection.count()
-        return self._counts[collection.name] == 0
+    def _matrix(self, collection) -> tuple[list[str], list[dict], np.ndarray]:
+        """All vectors of a collection in memory (a few MB): an exact search over
+        a few thousand vectors with numpy takes well under a millisecond, where a
+        query through Chroma's API costs ~8 ms. Reloaded after the store changes."""
+        if collection.name not in self._matrices:
+            got = collection.get(include=["embeddings", "metadatas"])
+            vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+            self._matrices[collection.name] = (list(got["ids"]), list(got["metadatas"]), vectors)
+        return self._matrices[collection.name]
 
-    def query_vector(self, vector, k: int, where: dict | None = None) -> list[tuple[str, float]]:
-        if self._empty(self.collection):
+    @staticmethod
+    def _top(ids, metas, vectors, vector, k: int, allowed, key) -> tuple[list[int], np.ndarray]:
+        sims = vectors @ np.asarray(vector, dtype=np.float32)
+        if allowed is not None:
+            sims = np.where([key(i, m) in allowed for i, m in zip(ids, metas)], sims, -np.inf)
+        order = np.argsort(-sims)[:k]
+        return [int(i) for i in order if np.isfinite(sims[i])], sims
+
+    def query_vector(self, vector, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """-> [(passage id, cosine similarity)], best first; only `allowed` ids if given."""
+        ids, metas, vectors = self._matrix(self.collection)
+        if not ids:
             return []
-        result = self.collection.query(
-            query_embeddings=[list(map(float, vector))], n_results=k, where=where or None, include=["distances"]
-        )
-        return [(pid, 1.0 - dist) for pid, dist in zip(result["ids"][0], result["distances"][0])]
+        order, sims = self._top(ids, metas, vectors, vector, k, allowed, lambda i, m: i)
+        return [(ids[i], float(sims[i])) for i in order]
 
-    def query_sentences(self, vector, k: int, where: dict | None = None) -> list[tuple[str, dict, float]]:
-        """-> [(sentence id, metadata with passage_id/start/end, cosine)], best first.
-        `where` filters on passage metadata, which sentences do not carry: only
-        doc_id is passed on."""
-        if self._empty(self.sentences):
+    def query_sentences(self, vector, k: int, allowed: set[str] | None = None) -> list[tuple[str, dict, float]]:
+        """-> [(sentence id, metadata with passage_id/start/end, cosine)], best first;
+        only sentences of `allowed` passage ids if given."""
+        ids, metas, vectors = self._matrix(self.sentences)
+        if not ids:
             return []
-        result = self.sentences.query(query_embeddings=[list(map(float, vector))], n_results=k,
-                                      where=_sentence_where(where), include=["distances", "metadatas"])
-        return [(sid, meta, 1.0 - dist) for sid, meta, dist in
-                zip(result["ids"][0], result["metadatas"][0], result["distances"][0])]
+        order, sims = self._top(ids, metas, vectors, vector, k, allowed, lambda i, m: m["passage_id"])
+        return [(ids[i], metas[i], float(sims[i])) for i in order]
 
     def sentence_vectors(self, passage_ids: list[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
-        """The stored sentence vectors of some passages: id -> [(start, end, vector)]
-        (memoised until the store changes)."""
-        missing = [pid for pid in dict.fromkeys(passage_ids) if pid not in self._sentence_cache]
-        if missing:
-            got = self.sentences.get(where={"passage_id": {"$in": missing}}, include=["embeddings", "metadatas"])
-            found: dict[str, list[tuple[int, int, np.ndarray]]] = {pid: [] for pid in missing}
-            for meta, vector in zip(got["metadatas"], got["embeddings"]):
-                found[meta["passage_id"]].append((int(meta["start"]), int(meta["end"]), np.asarray(vector)))
-            self._sentence_cache.update(found)
-        return {pid: self._sentence_cache[pid] for pid in passage_ids if self._sentence_cache.get(pid)}
+        """The stored sentence vectors of some passages: id -> [(start, end, vector)]."""
+        if not self._by_passage:
+            _, metas, vectors = self._matrix(self.sentences)
+            for meta, vector in zip(metas, vectors):
+                self._by_passage.setdefault(meta["passage_id"], []).append((int(meta["start"]), int(meta["end"]), vector))
+        return {pid: self._by_passage[pid] for pid in passage_ids if pid in self._by_passage}
 
     def ids(self) -> set[str]:
         return set(self.collection.get(include=[])["ids"])
@@ -181,10 +190,13 @@ class VectorStore:
         return {m["passage_id"] for m in self.sentences.get(include=["metadatas"])["metadatas"]}
 
 
-def _sentence_where(where: dict | None) -> dict | None:
-    """The doc_id clause of a passage filter (the only field sentences carry)."""
-    if not where:
-        return None
-    clauses = where.get("$and", [where])
-    kept = [c for c in clauses if "doc_id" in c]
-    return kept[0] if len(kept) == 1 else ({"$and": kept} if kept else None)
+
+
+def _limit_blas_threads() -> None:
+    """One BLAS thread (see assistant/__init__.py), also when numpy was imported
+    before the assistant package set OPENBLAS_NUM_THREADS."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(1, user_api="blas")

@@ -118,18 +118,6 @@ class Filters:
             and (not self.law_versions or p.law_version in self.law_versions or p.kind != "statute")
         )
 
-    def chroma_where(self) -> dict | None:
-        clauses = []
-        if self.kinds:
-            clauses.append({"kind": {"$in": list(self.kinds)}})
-        if self.doc_ids:
-            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
-        if self.law_versions:
-            clauses.append({"$or": [{"law_version": {"$in": list(self.law_versions)}}, {"kind": {"$ne": "statute"}}]})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
 
 @dataclass
 class RetrievalResult:
@@ -289,18 +277,12 @@ class HybridRetriever:
         sentence_sims: dict[str, dict[int, float]] = {}
         if self.use_dense:
             vector = self.query_vector(question)
-            where = filters.chroma_where()
-            rank = 0
-            for pid, sim in self.vectors.query_vector(vector, DEPTH_DENSE, where):
-                if pid in accepted_ids:
-                    rank += 1
-                    ranks.setdefault(pid, {})["dense"] = rank
-                    raw.setdefault(pid, {})["dense"] = sim
+            for rank, (pid, sim) in enumerate(self.vectors.query_vector(vector, DEPTH_DENSE, accepted_ids), 1):
+                ranks.setdefault(pid, {})["dense"] = rank
+                raw.setdefault(pid, {})["dense"] = sim
             if self.params.sentence > 0:
-                for _sid, meta, sim in self.vectors.query_sentences(vector, DEPTH_SENTENCES, where):
-                    pid = meta["passage_id"]
-                    if pid in accepted_ids:
-                        sentence_sims.setdefault(pid, {})[int(meta["start"])] = sim
+                for _sid, meta, sim in self.vectors.query_sentences(vector, DEPTH_SENTENCES, accepted_ids):
+                    sentence_sims.setdefault(meta["passage_id"], {})[int(meta["start"])] = sim
                 best = sorted(sentence_sims, key=lambda pid: -max(sentence_sims[pid].values()))
                 for rank, pid in enumerate(best, 1):
                     ranks.setdefault(pid, {})["sentence"] = rank
