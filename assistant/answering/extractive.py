@@ -228,7 +228,7 @@ class ExtractiveAnswerer:
             return {}
         ids = [sp.passage.id for sp in top[:SENTENCE_PASSAGES]]
         vector = self.retriever.query_vector(question)
-        stored = self.retriever.vectors.sentence_vectors(ids)
+        stored = self.retriever.search_vectors.sentence_vectors(ids)
         return {(pid, start): float(np.dot(v, vector)) for pid, rows in stored.items() for start, _, v in rows}
 
     def _sentences(self, top, coverages, terms: QuestionTerms, result: RetrievalResult,

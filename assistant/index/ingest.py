@@ -25,7 +25,7 @@ from assistant.sources.manifest import load_manifest, locate
 from assistant.types import Passage
 
 PARSER_VERSION = "1"  # bump when parsing/chunking changes, to re-ingest everything
-EMBEDDING_TEXT_VERSION = "2"  # bump when what is embedded changes (context, sentences)
+EMBEDDING_TEXT_VERSION = "3"  # bump when what is embedded changes (context, sentences)
 
 
 class IngestBusy(RuntimeError):
@@ -85,7 +85,9 @@ def sentence_rows(passages: list[Passage]) -> list[tuple[Passage, int, int]]:
 
 
 def sentence_embedding_text(p: Passage, start: int, end: int) -> str:
-    return f"{p.heading}: {p.text[start:end]}" if p.heading else p.text[start:end]
+    """A sentence as it is embedded: alone (its passage's vector carries the
+    context; the cost of embedding is in proportion to the words)."""
+    return p.text[start:end]
 
 
 def _fingerprint(data: bytes, settings: Settings) -> str:
@@ -167,6 +169,12 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
             # missing, or built by an older tokeniser or lexicon
             KeywordIndex.build(existing.passages).save(index_dir / "bm25")
             report.notes.append("nyckelordsindexet byggdes om (ny ordbehandling)")
+        from assistant.index import snapshot
+
+        passage_ids = {p.id for ps in by_doc.values() for p in ps}
+        if by_doc and (report.embedded or snapshot.VectorSnapshot.load(
+                index_dir, settings.embedding_model, passage_ids, None) is None):
+            snapshot.save(store, index_dir)  # what questions are answered from (see snapshot.py)
         encoder_dir = store.embedder.query_encoder_dir
         if encoder_dir is not None and not encoder_dir.exists() and by_doc:
             sample = [embedding_text(p) for ps in list(by_doc.values())[:3] for p in ps[:1]]
@@ -187,20 +195,32 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
 
 
 def _embed_and_add(store, passages: list[Passage], progress: bool, log) -> None:
-    """Embed passages (with their context) and their sentences into the store."""
+    """Embed passages (with their context) and their sentences into the store.
+    A passage that is a single sentence lends that sentence its own vector."""
     if not passages:
         return
+    from collections import Counter
+
     from tqdm import tqdm
 
     batch = 64
     rows = sentence_rows(passages)
+    sentences_of = Counter(p.id for p, _, _ in rows)
     bar = tqdm(total=len(passages) + len(rows), desc="Indexerar", unit="text", disable=not progress)
+    single: dict[str, object] = {}
     for i in range(0, len(passages), batch):
         chunk = passages[i : i + batch]
-        store.add(chunk, store.embedder.embed_passages_array([embedding_text(p) for p in chunk]))
+        vectors = store.embedder.embed_passages_array([embedding_text(p) for p in chunk])
+        store.add(chunk, vectors)
+        single.update({p.id: v for p, v in zip(chunk, vectors) if sentences_of[p.id] == 1})
         bar.update(len(chunk))
-    for i in range(0, len(rows), batch * 2):
-        chunk = rows[i : i + batch * 2]
+    reused = [r for r in rows if r[0].id in single]
+    if reused:
+        store.add_sentences(reused, [single[p.id] for p, _, _ in reused])
+        bar.update(len(reused))
+    rest = [r for r in rows if r[0].id not in single]
+    for i in range(0, len(rest), batch * 2):
+        chunk = rest[i : i + batch * 2]
         store.add_sentences(chunk, store.embedder.embed_passages_array(
             [sentence_embedding_text(p, a, b) for p, a, b in chunk]))
         bar.update(len(chunk))

@@ -173,6 +173,7 @@ class HybridRetriever:
         self.rerank = priors  # coverage re-ranking belongs to the product configuration
         self.priors = priors  # law hints ("gamla SoL") and the new-law prior
         self._vectors = None
+        self._search_vectors = None
         self._lock = threading.Lock()
         self._keep_cache: dict[str, set[str]] = {}
         self._query_vectors = lru_cache(maxsize=4096)(self._query_vector)  # 384 floats each
@@ -188,13 +189,28 @@ class HybridRetriever:
                 self._vectors = VectorStore(self.settings)
             return self._vectors
 
+    @property
+    def search_vectors(self):
+        """What questions are searched in: the index's vector snapshot when it
+        is current (no chromadb import), else Chroma itself."""
+        with self._lock:
+            if self._search_vectors is None:
+                from assistant.index.embeddings import shared_embedder
+                from assistant.index.snapshot import VectorSnapshot
+
+                embedder = shared_embedder(self.settings.embedding_model)
+                self._search_vectors = VectorSnapshot.load(
+                    self.settings.index_dir, self.settings.embedding_model, {p.id for p in self.store.passages},
+                    embedder) or False
+        return self._search_vectors or self.vectors
+
     def warm_up(self) -> None:
         """Load Chroma and the embedding model now (call from a background thread)."""
         if self.use_dense:
             self.query_vector("uppvärmning")
 
     def _query_vector(self, question: str) -> np.ndarray:
-        return self.vectors.embedder.embed_query_array(question)
+        return self.search_vectors.embedder.embed_query_array(question)
 
     def query_vector(self, question: str) -> np.ndarray:
         """The question's embedding (memoised: retrieval and answering share it)."""
@@ -277,11 +293,11 @@ class HybridRetriever:
         sentence_sims: dict[str, dict[int, float]] = {}
         if self.use_dense:
             vector = self.query_vector(question)
-            for rank, (pid, sim) in enumerate(self.vectors.query_vector(vector, DEPTH_DENSE, accepted_ids), 1):
+            for rank, (pid, sim) in enumerate(self.search_vectors.query_vector(vector, DEPTH_DENSE, accepted_ids), 1):
                 ranks.setdefault(pid, {})["dense"] = rank
                 raw.setdefault(pid, {})["dense"] = sim
             if self.params.sentence > 0:
-                for _sid, meta, sim in self.vectors.query_sentences(vector, DEPTH_SENTENCES, accepted_ids):
+                for _sid, meta, sim in self.search_vectors.query_sentences(vector, DEPTH_SENTENCES, accepted_ids):
                     sentence_sims.setdefault(meta["passage_id"], {})[int(meta["start"])] = sim
                 best = sorted(sentence_sims, key=lambda pid: -max(sentence_sims[pid].values()))
                 for rank, pid in enumerate(best, 1):

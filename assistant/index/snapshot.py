@@ -1,0 +1,97 @@
+"""The index's vectors as one numpy file, written by ingest beside Chroma.
+
+Chroma is the vector store of record. Questions are answered from this
+snapshot instead: an exact search over a few thousand vectors in numpy takes
+well under a millisecond, and `assistant ask` need not import chromadb
+(~0.8 s) or read every vector out of it (~0.5 s) before it can answer. The
+snapshot is used only while it holds exactly the passages of the passage
+store, for the configured model; otherwise the retriever reads Chroma.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def snapshot_path(index_dir: Path, model_name: str) -> Path:
+    import re
+
+    from assistant.index.embeddings import canonical_model
+
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", canonical_model(model_name)).strip("-").lower()
+    return Path(index_dir) / "vectors" / f"{slug}.npz"
+
+
+def save(store, index_dir: Path) -> Path:
+    """Write the vectors of a VectorStore (both collections) to the snapshot file."""
+    path = snapshot_path(index_dir, store.model_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pids, _, pvec = store._matrix(store.collection)
+    sids, smeta, svec = store._matrix(store.sentences)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(
+        tmp, passage_ids=np.array(pids, dtype=object), passage_vectors=pvec,
+        sentence_meta=np.array(json.dumps([[m["passage_id"], int(m["start"]), int(m["end"])] for m in smeta]), dtype=object),
+        sentence_vectors=svec, model=np.array(store.model_name, dtype=object),
+    )
+    tmp.replace(path)
+    return path
+
+
+class VectorSnapshot:
+    """The same search methods as VectorStore, over the snapshot file."""
+
+    def __init__(self, passage_ids: list[str], passage_vectors: np.ndarray, sentence_meta: list,
+                 sentence_vectors: np.ndarray, embedder):
+        self.passage_ids = passage_ids
+        self.passage_vectors = passage_vectors
+        self.sentence_meta = [{"passage_id": p, "start": a, "end": b} for p, a, b in sentence_meta]
+        self.sentence_passages = [m["passage_id"] for m in self.sentence_meta]
+        self.sentence_vectors_matrix = sentence_vectors
+        self.embedder = embedder
+        self._by_passage: dict[str, list[tuple[int, int, np.ndarray]]] = {}
+        for m, v in zip(self.sentence_meta, sentence_vectors):
+            self._by_passage.setdefault(m["passage_id"], []).append((m["start"], m["end"], v))
+
+    @classmethod
+    def load(cls, index_dir: Path, model_name: str, passage_ids: set[str], embedder) -> VectorSnapshot | None:
+        """The snapshot, or None when it is missing, of another model, or stale."""
+        path = snapshot_path(index_dir, model_name)
+        try:
+            data = np.load(path, allow_pickle=True)
+            from assistant.index.embeddings import canonical_model
+
+            if str(data["model"]) != canonical_model(model_name):
+                return None
+            ids = [str(x) for x in data["passage_ids"]]
+            if set(ids) != passage_ids:
+                return None
+            return cls(ids, data["passage_vectors"], json.loads(str(data["sentence_meta"])),
+                       data["sentence_vectors"], embedder)
+        except (OSError, KeyError, ValueError):
+            return None
+
+    @staticmethod
+    def _top(vectors, keys, vector, k: int, allowed) -> tuple[list[int], np.ndarray]:
+        if not len(keys):
+            return [], np.zeros(0)
+        sims = vectors @ np.asarray(vector, dtype=np.float32)
+        if allowed is not None:
+            sims = np.where([key in allowed for key in keys], sims, -np.inf)
+        order = np.argsort(-sims)[:k]
+        return [int(i) for i in order if np.isfinite(sims[i])], sims
+
+    def query_vector(self, vector, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        order, sims = self._top(self.passage_vectors, self.passage_ids, vector, k, allowed)
+        return [(self.passage_ids[i], float(sims[i])) for i in order]
+
+    def query_sentences(self, vector, k: int, allowed: set[str] | None = None) -> list[tuple[str, dict, float]]:
+        order, sims = self._top(self.sentence_vectors_matrix, self.sentence_passages, vector, k, allowed)
+        return [(f"{self.sentence_passages[i]}@{self.sentence_meta[i]['start']}", self.sentence_meta[i], float(sims[i]))
+                for i in order]
+
+    def sentence_vectors(self, passage_ids: list[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        return {pid: self._by_passage[pid] for pid in passage_ids if pid in self._by_passage}
