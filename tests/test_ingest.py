@@ -192,3 +192,24 @@ def test_onnx_query_encoder_matches_sentence_transformers(tmp_path):
     assert onnx is not None
     for q in ["Vad är en förhandsbedömning?", "orosanmälan barn far illa HVB LVU"]:
         assert float(np.dot(onnx.embed(q), st.embed_query(q))) > 0.999
+
+
+def test_questions_are_searched_in_the_vector_snapshot(indexed_settings, retriever):
+    import subprocess
+    import sys
+
+    from assistant.index.snapshot import VectorSnapshot
+    from assistant.index.vectorstore import VectorStore
+
+    assert isinstance(retriever.search_vectors, VectorSnapshot)
+    vector = retriever.query_vector("socialnämnden ska göra en förhandsbedömning inom fjorton dagar")
+    from_snapshot = [pid for pid, _ in retriever.search_vectors.query_vector(vector, 10)]
+    from_chroma = [pid for pid, _ in VectorStore(indexed_settings).query_vector(vector, 10)]
+    assert from_snapshot == from_chroma  # the same vectors, searched exactly
+    probe = ("import sys; from assistant.cli import main; main(['ask', 'Vad är en förhandsbedömning?']); "
+             "assert 'chromadb' not in sys.modules, 'the snapshot was not used'")
+    env = {"ASSISTANT_DATA_DIR": indexed_settings.data_dir, "ASSISTANT_MIRROR": indexed_settings.mirror_dir,
+           "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "20 kap." in out.stdout

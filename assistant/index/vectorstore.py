@@ -4,7 +4,6 @@ sentence-transformers EmbeddingFunction, never Chroma's downloading default."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlparse
 
 import chromadb
@@ -13,7 +12,7 @@ from chromadb.api.types import EmbeddingFunction
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from assistant.config import DEFAULT_EMBEDDING_MODEL, Settings
-from assistant.index.embeddings import Embedder, canonical_model, shared_embedder
+from assistant.index.embeddings import Embedder, canonical_model, model_slug, query_encoder_dir, shared_embedder
 from assistant.types import Passage
 
 
@@ -52,9 +51,7 @@ class VectorStoreError(RuntimeError):
 
 def collection_name(model_name: str, what: str = "passages") -> str:
     """One Chroma collection per model (and per kind: passages, sentences)."""
-    name = canonical_model(model_name).removeprefix("bundled:").removeprefix("sentence-transformers:")
-    slug = re.sub(r"[^a-zA-Z0-9]+", "-", name).strip("-").lower()
-    return f"{what}-{slug}"[:60]
+    return f"{what}-{model_slug(model_name)}"[:60]
 
 
 def make_client(settings: Settings):
@@ -83,7 +80,7 @@ class VectorStore:
         self.client = make_client(settings)
         self.model_name = canonical_model(settings.embedding_model)
         self.function = AssistantEmbeddingFunction(
-            self.model_name, settings.index_dir / "query-encoder" / collection_name(self.model_name)
+            self.model_name, query_encoder_dir(settings.index_dir, self.model_name)
         )
         self.collection = self._collection("passages")
         self.sentences = self._collection("sentences")

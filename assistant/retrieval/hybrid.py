@@ -195,10 +195,11 @@ class HybridRetriever:
         is current (no chromadb import), else Chroma itself."""
         with self._lock:
             if self._search_vectors is None:
-                from assistant.index.embeddings import shared_embedder
+                from assistant.index.embeddings import query_encoder_dir, shared_embedder
                 from assistant.index.snapshot import VectorSnapshot
 
-                embedder = shared_embedder(self.settings.embedding_model)
+                model = self.settings.embedding_model
+                embedder = shared_embedder(model, query_encoder_dir(self.settings.index_dir, model))
                 self._search_vectors = VectorSnapshot.load(
                     self.settings.index_dir, self.settings.embedding_model, {p.id for p in self.store.passages},
                     embedder) or False
