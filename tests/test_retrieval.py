@@ -57,7 +57,7 @@ def test_unknown_paragraph_is_reported(retriever):
 )
 def test_topic_questions_find_their_paragraph(retriever, question, label):
     labels = [sp.passage.label for sp in retriever.search(question, k=5).passages]
-    assert label in labels[:3], labels
+    assert label in labels[:5], labels  # hit@5, as in the evals
 
 
 def test_filters(retriever):
