@@ -45,7 +45,8 @@ def test_source_filters():
 
 
 def test_personnummer_are_masked():
-    for pnr in ("19850101-1234", "850101-1234", "8501011234", "198501011234", "850161-1234"):
+    for pnr in ("19850101-1234", "850101-1234", "8501011234", "198501011234", "850161-1234",
+                "19850412–1234", "850412 – 1234", "850412—1234", "850412−1234", "19850412+1234", "850412 1234"):
         masked, found = mask_personnummer(f"Klienten {pnr} har ansökt om bistånd")
         assert found and pnr not in masked and PNR_MASK in masked
     text, found = mask_personnummer("Hur lång tid har nämnden enligt 20 kap. 2 § och SFS 2025:400?")

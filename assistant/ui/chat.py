@@ -16,8 +16,12 @@ from assistant.types import Answer
 
 # --- personal data ---------------------------------------------------------------
 
-# Swedish personnummer / samordningsnummer: (ÅÅ)ÅÅMMDD[-+ ]NNNN, day + 60 for samordningsnummer.
-_PNR = re.compile(r"(?<![\d-])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[1-2]\d|3[01]|6[1-9]|[7-8]\d|9[01])[-+ ]?\d{4}(?![\d])")
+# Swedish personnummer / samordningsnummer: (ÅÅ)ÅÅMMDD, then a hyphen, en or em
+# dash, minus sign, plus, space or nothing, then NNNN; day + 60 for samordningsnummer.
+_PNR = re.compile(
+    r"(?<![\d\-–—−])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[1-2]\d|3[01]|6[1-9]|[7-8]\d|9[01])"
+    r"\s?[-–—−+]?\s?\d{4}(?!\d)"
+)
 PNR_MASK = "[personnummer borttaget]"
 
 
