@@ -145,9 +145,7 @@ class ExtractiveAnswerer:
             answer.text = NO_ANSWER + " Inget avsnitt i källorna matchar frågan."
             return answer
 
-        # Law before articles: unless the question asks about the documents, quotes
-        # come from the law texts first and an article only beside them.
-        # (Whether the sources answer at all is judged on the retrieval as it came.)
+        # Whether the sources answer at all is judged on the retrieval as it came.
         def coverage_of(sp: ScoredPassage) -> float:
             return sp.sources["coverage"] if "coverage" in sp.sources else passage_coverage(terms, sp.passage, keyword)
 
@@ -155,6 +153,7 @@ class ExtractiveAnswerer:
         similarity = max([sp.sources.get(f"{name}_score", 0.0) for sp in top[:SENTENCE_PASSAGES]
                           for name in ("dense", "sentence")] + [0.0])
         if not asks_about_documents(question):
+            # Law before articles: quotes come from the law texts first, an article only beside them.
             top = [sp for sp in top if sp.passage.kind == "statute"] + [sp for sp in top if sp.passage.kind != "statute"]
         coverages = [coverage_of(sp) for sp in top[:SENTENCE_PASSAGES]]
         direct = bool(result.direct)
@@ -279,14 +278,14 @@ class ExtractiveAnswerer:
                 continue
             per_passage[pid] = per_passage.get(pid, 0) + 1
             chosen.append(c)
-        first = chosen[0]
-        for c in sorted(candidates, key=lambda c: c.start):
-            same = c.scored.passage.id == first.scored.passage.id
-            if per_passage[first.scored.passage.id] >= self.params.answer_passage_quotes:
+        first, answering = chosen[0], chosen[0].scored.passage.id
+        following = sorted((c for c in candidates if c.scored.passage.id == answering and c.start > first.start
+                            and c.score > 0 and c not in chosen), key=lambda c: c.start)
+        for c in following:  # the answering passage's next sentences that speak of the question
+            if per_passage[answering] >= self.params.answer_passage_quotes:
                 break
-            if same and c.score > 0 and c.start > first.start and c not in chosen:
-                per_passage[first.scored.passage.id] += 1
-                chosen.append(c)
+            per_passage[answering] += 1
+            chosen.append(c)
         # The sentence that answers first (a paragraph the question names: from
         # its start); the rest in retrieval order, and in text order within a passage.
         if direct:

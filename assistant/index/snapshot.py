@@ -26,23 +26,35 @@ def save(store, index_dir: Path) -> Path:
     """Write the vectors of a VectorStore (both collections) to the snapshot file."""
     path = snapshot_path(index_dir, store.model_name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pids, _, pvec = store._matrix(store.collection)
-    sids, smeta, svec = store._matrix(store.sentences)
+    vectors = store.snapshot()
+    meta = [[m["passage_id"], m["start"], m["end"]] for m in vectors.sentence_meta]
     tmp = path.with_name(path.name + ".tmp.npz")
     np.savez(
-        tmp, passage_ids=np.array(pids, dtype=object), passage_vectors=pvec,
-        sentence_meta=np.array(json.dumps([[m["passage_id"], int(m["start"]), int(m["end"])] for m in smeta]), dtype=object),
-        sentence_vectors=svec, model=np.array(store.model_name, dtype=object),
+        tmp, passage_ids=np.array(vectors.passage_ids, dtype=object), passage_vectors=vectors.passage_vectors,
+        sentence_meta=np.array(json.dumps(meta), dtype=object),
+        sentence_vectors=vectors.sentence_vectors_matrix, model=np.array(store.model_name, dtype=object),
     )
     tmp.replace(path)
     return path
 
 
+def _limit_blas_threads() -> None:
+    """One BLAS thread (see assistant/__init__.py), also when numpy was imported
+    before the assistant package set OPENBLAS_NUM_THREADS."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(1, user_api="blas")
+
+
 class VectorSnapshot:
-    """The same search methods as VectorStore, over the snapshot file."""
+    """Exact search over the passage and sentence vectors, in memory: from the
+    snapshot file (`load`) or from Chroma (`VectorStore.snapshot`)."""
 
     def __init__(self, passage_ids: list[str], passage_vectors: np.ndarray, sentence_meta: list,
                  sentence_vectors: np.ndarray, embedder):
+        _limit_blas_threads()
         self.passage_ids = passage_ids
         self.passage_vectors = passage_vectors
         self.sentence_meta = [{"passage_id": p, "start": a, "end": b} for p, a, b in sentence_meta]

@@ -75,7 +75,6 @@ class VectorStore:
     sentences of every passage (for choosing quotes by meaning)."""
 
     def __init__(self, settings: Settings):
-        _limit_blas_threads()
         self.settings = settings
         self.client = make_client(settings)
         self.model_name = canonical_model(settings.embedding_model)
@@ -84,8 +83,7 @@ class VectorStore:
         )
         self.collection = self._collection("passages")
         self.sentences = self._collection("sentences")
-        self._matrices: dict[str, tuple[list[str], list[dict], np.ndarray]] = {}
-        self._by_passage: dict[str, list[tuple[int, int, np.ndarray]]] = {}
+        self._snapshot = None
 
     def _collection(self, what: str):
         return self.client.get_or_create_collection(
@@ -108,8 +106,7 @@ class VectorStore:
             self.sentences.delete(where={"doc_id": doc_id})
 
     def _changed(self) -> None:
-        self._matrices.clear()
-        self._by_passage.clear()
+        self._snapshot = None
 
     def add(self, passages: list[Passage], embeddings, batch: int = 256) -> None:
         self._changed()
@@ -137,48 +134,33 @@ class VectorStore:
         """-> [(passage id, cosine similarity)], best first."""
         return self.query_vector(self.embedder.embed_query_array(text), k)
 
-    def _matrix(self, collection) -> tuple[list[str], list[dict], np.ndarray]:
-        """All vectors of a collection in memory (a few MB): an exact search over
-        a few thousand vectors with numpy takes well under a millisecond, where a
-        query through Chroma's API costs ~8 ms. Reloaded after the store changes."""
-        if collection.name not in self._matrices:
-            got = collection.get(include=["embeddings", "metadatas"])
-            vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
-            self._matrices[collection.name] = (list(got["ids"]), list(got["metadatas"]), vectors)
-        return self._matrices[collection.name]
+    def snapshot(self):
+        """Every vector of both collections in memory (a few MB), searched
+        exactly with numpy (see assistant.index.snapshot); read from Chroma once
+        and again after the store changes."""
+        from assistant.index.snapshot import VectorSnapshot
 
-    @staticmethod
-    def _top(ids, metas, vectors, vector, k: int, allowed, key) -> tuple[list[int], np.ndarray]:
-        sims = vectors @ np.asarray(vector, dtype=np.float32)
-        if allowed is not None:
-            sims = np.where([key(i, m) in allowed for i, m in zip(ids, metas)], sims, -np.inf)
-        order = np.argsort(-sims)[:k]
-        return [int(i) for i in order if np.isfinite(sims[i])], sims
+        if self._snapshot is None:
+            passages = self.collection.get(include=["embeddings"])
+            sentences = self.sentences.get(include=["embeddings", "metadatas"])
+            self._snapshot = VectorSnapshot(
+                list(passages["ids"]), _matrix(passages),
+                [(m["passage_id"], int(m["start"]), int(m["end"])) for m in sentences["metadatas"]],
+                _matrix(sentences), self.embedder,
+            )
+        return self._snapshot
 
     def query_vector(self, vector, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """-> [(passage id, cosine similarity)], best first; only `allowed` ids if given."""
-        ids, metas, vectors = self._matrix(self.collection)
-        if not ids:
-            return []
-        order, sims = self._top(ids, metas, vectors, vector, k, allowed, lambda i, m: i)
-        return [(ids[i], float(sims[i])) for i in order]
+        return self.snapshot().query_vector(vector, k, allowed)
 
     def query_sentences(self, vector, k: int, allowed: set[str] | None = None) -> list[tuple[str, dict, float]]:
-        """-> [(sentence id, metadata with passage_id/start/end, cosine)], best first;
-        only sentences of `allowed` passage ids if given."""
-        ids, metas, vectors = self._matrix(self.sentences)
-        if not ids:
-            return []
-        order, sims = self._top(ids, metas, vectors, vector, k, allowed, lambda i, m: m["passage_id"])
-        return [(ids[i], metas[i], float(sims[i])) for i in order]
+        """-> [(sentence id, metadata with passage_id/start/end, cosine)], best first."""
+        return self.snapshot().query_sentences(vector, k, allowed)
 
     def sentence_vectors(self, passage_ids: list[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
         """The stored sentence vectors of some passages: id -> [(start, end, vector)]."""
-        if not self._by_passage:
-            _, metas, vectors = self._matrix(self.sentences)
-            for meta, vector in zip(metas, vectors):
-                self._by_passage.setdefault(meta["passage_id"], []).append((int(meta["start"]), int(meta["end"]), vector))
-        return {pid: self._by_passage[pid] for pid in passage_ids if pid in self._by_passage}
+        return self.snapshot().sentence_vectors(passage_ids)
 
     def ids(self) -> set[str]:
         return set(self.collection.get(include=[])["ids"])
@@ -187,13 +169,5 @@ class VectorStore:
         return {m["passage_id"] for m in self.sentences.get(include=["metadatas"])["metadatas"]}
 
 
-
-
-def _limit_blas_threads() -> None:
-    """One BLAS thread (see assistant/__init__.py), also when numpy was imported
-    before the assistant package set OPENBLAS_NUM_THREADS."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(1, user_api="blas")
+def _matrix(got: dict) -> np.ndarray:
+    return np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)

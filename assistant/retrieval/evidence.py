@@ -97,9 +97,14 @@ def text_tokens(text: str, keyword: KeywordIndex) -> set[str]:
     return set(tokenize_document(text, keyword.vocabulary))
 
 
+def passage_tokens(passage, keyword: KeywordIndex) -> set[str]:
+    """The stems of a passage together with its headings."""
+    return text_tokens(f"{passage.chapter_title} {passage.heading} {passage.text}", keyword)
+
+
 def passage_coverage(terms: QuestionTerms, passage, keyword: KeywordIndex) -> float:
     """Coverage of the question by a passage together with its headings."""
-    return terms.coverage(text_tokens(f"{passage.chapter_title} {passage.heading} {passage.text}", keyword))
+    return terms.coverage(passage_tokens(passage, keyword))
 
 
 _DEFINES = re.compile(r"\b(avses|menas|betyder|definieras)\b|\([a-zåäö]+\)", re.I)

@@ -58,6 +58,8 @@ OLD_TRANSITIONS_PRIOR = 2.0  # fixed: the old law's own transitional points yiel
 
 def prior_factors(params: FusionParams) -> np.ndarray:
     return np.log([*(getattr(params, f) for f in PRIOR_FIELDS), OLD_TRANSITIONS_PRIOR])
+
+
 DEPTH_DENSE = 100  # passages from the vector index per question
 DEPTH_SENTENCES = 200  # sentences from the vector index per question
 
@@ -77,7 +79,6 @@ class Candidates:
     documents: bool
     prior_exponents: np.ndarray  # (n, len(PRIOR_FIELDS)); all 0 without priors
     raw: dict[str, dict[str, float]]
-    sentence_sims: dict[str, dict[int, float]]  # passage id -> sentence start -> cosine
 
 
 class IndexMissing(RuntimeError):
@@ -125,7 +126,6 @@ class RetrievalResult:
     direct: list[str] = field(default_factory=list)  # labels named in the question
     unknown_references: list[str] = field(default_factory=list)  # named but not in the sources
     timings_ms: dict[str, float] = field(default_factory=dict)
-    sentence_sims: dict[str, dict[int, float]] = field(default_factory=dict)  # passage id -> start -> cosine
     asks: dict[str, list[str]] = field(default_factory=dict)  # each ask of a many-ask question -> its top passage ids
 
 
@@ -224,10 +224,10 @@ class HybridRetriever:
 
     def passage_tokens(self, p: Passage) -> set[str]:
         """The stems of a passage with its headings (memoised per passage)."""
-        from assistant.retrieval.evidence import text_tokens
+        from assistant.retrieval.evidence import passage_tokens
 
         if p.id not in self._tokens:
-            self._tokens[p.id] = text_tokens(f"{p.chapter_title} {p.heading} {p.text}", self.keyword)
+            self._tokens[p.id] = passage_tokens(p, self.keyword)
         return self._tokens[p.id]
 
     def _prior_exponents(self, p: Passage, hinted_sfs: str, transition: bool) -> tuple:
@@ -327,7 +327,7 @@ class HybridRetriever:
                 exponents[i] = self._prior_exponents(p, hinted_sfs, transition)
         return Candidates(
             passages, column("bm25"), column("dense"), column("sentence"), coverage, definition,
-            hinted_sfs, transition, documents, exponents, raw, sentence_sims,
+            hinted_sfs, transition, documents, exponents, raw,
         )
 
     def scores(self, c: Candidates, params: FusionParams | None = None) -> np.ndarray:
@@ -393,7 +393,7 @@ class HybridRetriever:
         asks = self._asks(question, filters, date, depth, params, top) if self.priors and not direct else {}
         for sp in top:
             sp.sources.update({f"{name}_score": v for name, v in c.raw.get(sp.passage.id, {}).items()})
-        return RetrievalResult(top[: max(k, len(direct))], direct_labels, unknown, timings, c.sentence_sims, asks)
+        return RetrievalResult(top[: max(k, len(direct))], direct_labels, unknown, timings, asks)
 
     def _asks(self, question: str, filters: Filters, date: str, depth: int, params,
               top: list[ScoredPassage]) -> dict[str, list[str]]:
