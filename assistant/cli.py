@@ -15,17 +15,6 @@ import sys
 EXIT_BAD_INPUT = 2
 EXIT_NOT_READY = 3
 
-SOURCE_FILTERS = {
-    # name -> (kinds, law versions)
-    "ny": ((), ("new",)),
-    "gammal": ((), ("old",)),
-    "lag": (("statute",), ()),
-    "proposition": (("bill",), ()),
-    "utredning": (("inquiry",), ()),
-    "artiklar": (("article",), ()),
-}
-
-
 def _settings(args):
     from assistant.config import load_settings
 
@@ -34,25 +23,6 @@ def _settings(args):
         data_dir=getattr(args, "data_dir", None),
         reference_date=getattr(args, "date", None),
     )
-
-
-def parse_sources(value: str | None):
-    """'ny,artiklar' -> Filters; ValueError for unknown names."""
-    from assistant.retrieval.hybrid import Filters
-
-    if not value:
-        return Filters()
-    kinds: list[str] = []
-    versions: list[str] = []
-    for name in [v.strip().lower() for v in value.split(",") if v.strip()]:
-        if name not in SOURCE_FILTERS:
-            raise ValueError(f"okänd källa {name!r}; välj bland {', '.join(SOURCE_FILTERS)}")
-        k, v = SOURCE_FILTERS[name]
-        kinds += k
-        versions += v
-    if versions and not kinds:
-        kinds = ["statute"]
-    return Filters(kinds=tuple(dict.fromkeys(kinds)), law_versions=tuple(dict.fromkeys(versions)))
 
 
 def cmd_fetch(args) -> int:
@@ -95,103 +65,88 @@ def cmd_ingest(args) -> int:
     return 0
 
 
-def _answerer(settings):
-    from assistant.answering.llm import make_answerer
+def _assistant(settings):
+    from assistant.conversation import Assistant
 
-    return make_answerer(settings)
+    return Assistant(settings)
 
 
-def respond(question: str, answerer, settings, filters=None, k=None, as_json: bool = False) -> str:
-    """One question, routed as in the chat: comparisons, change questions, or a
-    cited answer. Personnummer are masked first. Returns the printable text."""
-    from assistant.answering.changes import answer_changes, intent
+def render_turn(turn, assistant, as_json: bool = False) -> str:
+    """A turn as printable text (or JSON)."""
     from assistant.answering.render import render_text
-    from assistant.ui.chat import mask_personnummer
+    from assistant.changes.compare import render_comparison_text
 
-    question, _ = mask_personnummer(question)
-    kind = intent(question)
-    if kind == "compare":
-        from dataclasses import asdict
-
-        from assistant.changes.compare import compare, render_comparison_text
-
-        comparison = compare(question, answerer.retriever, load_concordance(settings, answerer.retriever), settings.date)
-        if as_json:
-            return json.dumps(asdict(comparison), ensure_ascii=False, indent=2, default=str)
-        return render_comparison_text(comparison)
-    if kind == "changes":
-        extractive = getattr(answerer, "extractive", answerer)
-        answer = answer_changes(question, extractive, load_concordance(settings, answerer.retriever), settings.date)
-    else:
-        answer = answerer.answer(question, filters=filters, k=k)
     if as_json:
-        return json.dumps(answer.to_dict(), ensure_ascii=False, indent=2)
-    nearest = {label: (answerer.retriever.lookup(label) or [None])[0] for label in answer.nearest}
-    return render_text(answer, nearest_texts={label: p.text for label, p in nearest.items() if p})
+        return json.dumps(turn.to_dict(), ensure_ascii=False, indent=2, default=str)
+    lines = [f"Tolkad som: {turn.question}\n"] if turn.follow_up else []
+    if turn.comparison is not None:
+        return "\n".join(lines + [render_comparison_text(turn.comparison)])
+    answer = turn.answer
+    nearest = {label: (assistant.retriever.lookup(label) or [None])[0] for label in answer.nearest}
+    return "\n".join(lines + [render_text(answer, nearest_texts={label: p.text for label, p in nearest.items() if p})])
 
 
 def cmd_ask(args) -> int:
     from assistant.answering.extractive import QuestionError, validate_question
+    from assistant.conversation.pipeline import parse_sources
     from assistant.retrieval.hybrid import IndexMissing
 
     settings = _settings(args)
+    message = " ".join(args.question)
     try:
-        question = validate_question(" ".join(args.question), settings.max_question_chars)
+        validate_question(message, settings.max_question_chars)  # bad input fails before the index loads
         filters = parse_sources(args.source)
     except (QuestionError, ValueError) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        answerer = _answerer(settings)
+        assistant = _assistant(settings)
     except IndexMissing as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return EXIT_NOT_READY
-    print(respond(question, answerer, settings, filters, args.k, args.json))
+    try:
+        turn = assistant.respond(message, filters=filters, k=args.k)
+    except QuestionError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(render_turn(turn, assistant, args.json))
     return 0
 
 
 def cmd_repl(args) -> int:
     from assistant.answering.extractive import QuestionError
     from assistant.retrieval.hybrid import IndexMissing
-    from assistant.ui.chat import standalone_question
 
     settings = _settings(args)
     try:
-        answerer = _answerer(settings)
+        assistant = _assistant(settings)
     except IndexMissing as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return EXIT_NOT_READY
     print("Ställ en fråga om socialtjänstlagen (tom rad eller Ctrl-D avslutar).")
     print("Skriv inga personuppgifter om klienter.")
-    history: list[dict] = []
+    history: list[str] = []
     while True:
         try:
-            question = input("\nFråga> ")
+            message = input("\nFråga> ")
         except EOFError:
             break
-        if not question.strip():
+        if not message.strip():
             break
-        full = standalone_question(question, history)
         try:
-            print(respond(full, answerer, settings))
+            turn = assistant.respond(message, history)
         except QuestionError as exc:
             print(f"Fel: {exc}")
-        history += [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+            continue
+        print(render_turn(turn, assistant))
+        history.append(turn.message)
     return 0
 
 
-_CONCORDANCES: dict = {}
-
-
 def load_concordance(settings, retriever):
-    """The concordance for this retriever's index (built once, then cached on disk and here)."""
-    from assistant.changes.concordance import Concordance
+    from assistant.conversation import load_concordance
 
-    key = (id(retriever), str(settings.index_dir))
-    if key not in _CONCORDANCES:  # the retriever is kept with it, so its id is never reused
-        vectors = retriever.vectors if retriever.use_dense else None
-        _CONCORDANCES[key] = (retriever, Concordance.load_or_build(retriever.store, settings.index_dir, vectors))
-    return _CONCORDANCES[key][1]
+    return load_concordance(settings, retriever)
 
 
 def _retriever_or_exit(settings):
@@ -303,7 +258,25 @@ def cmd_serve(args) -> int:
         print(f"Fel: inget index i {settings.index_dir}: kör `assistant ingest` först", file=sys.stderr)
         return EXIT_NOT_READY
     print(f"Öppna http://{args.host}:{args.port} i webbläsaren (Ctrl-C avslutar).")
-    serve(settings, host=args.host, port=args.port)
+    if args.mcp:
+        print(f"MCP-servern (streamable HTTP): http://{args.host}:{args.mcp_port}/mcp")
+    serve(settings, host=args.host, port=args.port, mcp_port=args.mcp_port if args.mcp else None)
+    return 0
+
+
+def cmd_mcp(args) -> int:
+    from assistant.mcp_server import build_server
+
+    settings = _settings(args)
+    if not (settings.index_dir / "passages.jsonl").exists():
+        print(f"Fel: inget index i {settings.index_dir}: kör `assistant ingest` först", file=sys.stderr)
+        return EXIT_NOT_READY
+    server = build_server(settings, host=args.host, port=args.port)
+    if args.http:
+        print(f"MCP-servern (streamable HTTP): http://{args.host}:{args.port}/mcp (Ctrl-C avslutar).", file=sys.stderr)
+        server.run(transport="streamable-http")
+    else:
+        server.run(transport="stdio")
     return 0
 
 
@@ -340,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="maskinläsbart svar")
     p.add_argument("--date", help="referensdatum (ÅÅÅÅ-MM-DD) för vilken lydelse som gäller; standard idag")
     p.add_argument("--k", type=int, default=None, help="antal avsnitt att hämta")
-    p.add_argument("--source", help=f"begränsa källorna: {','.join(SOURCE_FILTERS)}")
+    p.add_argument("--source", help="begränsa källorna: ny,gammal,lag,proposition,utredning,artiklar")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("repl", help="ställ frågor i terminalen")
@@ -375,7 +348,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_PORT", "7860")))
     p.add_argument("--date")
+    p.add_argument("--mcp", action="store_true", help="starta även MCP-servern (streamable HTTP) för AI-assistenter")
+    p.add_argument("--mcp-port", type=int, default=int(os.environ.get("ASSISTANT_MCP_PORT", "8765")))
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("mcp", help="MCP-server för AI-assistenter (stdio, eller --http)")
+    p.add_argument("--http", action="store_true", help="streamable HTTP i stället för stdio")
+    p.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_MCP_PORT", "8765")))
+    p.add_argument("--date")
+    p.set_defaults(func=cmd_mcp)
 
     p = sub.add_parser("status", help="visa vad som är indexerat")
     p.set_defaults(func=cmd_status)

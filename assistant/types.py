@@ -21,6 +21,7 @@ class SourceDoc:
     in_force: str = ""  # ISO date the document took effect (statutes)
     repealed: str = ""  # ISO date the document stopped applying (statutes)
     anchor_url: str = ""  # per-paragraph link template: {chapter}, {paragraph}
+    publisher: str = ""  # who published it: "Riksdagen (Svensk författningssamling)", "Humana", ...
 
 
 @dataclass
@@ -82,6 +83,16 @@ class Citation:
     url: str = ""
     valid_from: str = ""
     valid_to: str = ""
+    kind: str = ""  # statute | bill | inquiry | article
+    title: str = ""  # the document's title
+    doc_id: str = ""
+
+    @classmethod
+    def of(cls, n: int, passage: Passage, quote: str, score: float) -> Citation:
+        """A citation of `quote` (a verbatim substring) in `passage`."""
+        p = passage
+        return cls(n, p.label, p.id, quote, score, p.text, p.heading, p.url, p.valid_from, p.valid_to,
+                   p.kind, p.title, p.doc_id)
 
 
 @dataclass

@@ -60,12 +60,13 @@ def build_retriever(name: str, settings):
 
 
 def run_retriever(name: str, settings, questions: list[dict], k: int, date: str) -> dict:
-    from assistant.answering.extractive import ExtractiveAnswerer, QuestionError, validate_question
-    from assistant.answering.llm import LLMAnswerer
+    """Each question through the conversation pipeline the users get (routing,
+    answer, verification); the retriever's ranking is measured beside it."""
+    from assistant.answering.extractive import QuestionError, validate_question
+    from assistant.conversation import Assistant
 
     retriever = build_retriever(name, settings)
-    answerer = ExtractiveAnswerer(retriever, settings)
-    llm = LLMAnswerer(answerer, settings) if settings.answerer not in ("", "extractive") else None
+    assistant = Assistant(settings, retriever)
     if questions:  # load models before timing
         retriever.search(questions[0]["question"], k=k, date=date)
     rows = []
@@ -77,26 +78,28 @@ def run_retriever(name: str, settings, questions: list[dict], k: int, date: str)
             rows.append({"id": q["id"], "kind": q["kind"], "error": str(exc), "retrieved": [], "cited": [],
                          **question_metrics(q["expected"], [], [], [], True, "", q["answer_facts"])})
             continue
-        result = retriever.search(question, k=max(k, 10), date=date)
-        answer = llm.answer(question, date=date) if llm else answerer.compose(question, result, date)
+        turn = assistant.respond(question, date=date)
         latency = (time.perf_counter() - t) * 1000
+        result = retriever.search(question, k=max(k, 10), date=date)
         if hasattr(retriever, "retrieved_labels"):
             retrieved = retriever.retrieved_labels(result)
         else:
             retrieved = list(dict.fromkeys(sp.passage.label for sp in result.passages))
         quotes_ok = []
-        for c in answer.citations:
-            passage = retriever.store.get(c.passage_id)
-            quotes_ok.append(bool(passage and c.quote and c.quote in passage.text))
-        cited = [c.label for c in answer.citations]
-        m = question_metrics(q["expected"], retrieved[:k], cited, quotes_ok, answer.abstained, answer.text, q["answer_facts"])
-        if llm:
+        for c in turn.to_dict()["citations"]:
+            texts = [p.text for p in retriever.lookup(c["label"], date)] if turn.comparison else \
+                [getattr(retriever.store.get(c["passage_id"]), "text", "")]
+            quotes_ok.append(bool(c["quote"]) and any(c["quote"] in t for t in texts + ["\n\n".join(texts)]))
+        cited = turn.cited_labels()
+        text = turn.answer.text if turn.answer else "\n".join(s.text for s in turn.comparison.old + turn.comparison.new)
+        m = question_metrics(q["expected"], retrieved[:k], cited, quotes_ok, turn.abstained, text, q["answer_facts"])
+        if turn.answer and turn.answer.answerer != "extractive":
             from evals.metrics import generation_metrics
 
-            m |= generation_metrics(answer.verified)
-            m["answerer"] = answer.answerer
+            m |= generation_metrics(turn.answer.verified)
+            m["answerer"] = turn.answer.answerer
         rows.append({"id": q["id"], "kind": q["kind"], "question": q["question"], "expected": q["expected"],
-                     "retrieved": retrieved[:k], "cited": cited, "latency_ms": latency, **m})
+                     "route": turn.kind, "retrieved": retrieved[:k], "cited": cited, "latency_ms": latency, **m})
     by_kind = {kind: aggregate([r for r in rows if r["kind"] == kind]) for kind in KINDS if any(r["kind"] == kind for r in rows)}
     for kind in sorted({r["kind"] for r in rows} - set(KINDS)):
         by_kind[kind] = aggregate([r for r in rows if r["kind"] == kind])

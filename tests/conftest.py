@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,33 @@ def answerer(indexed_settings, retriever):
     from assistant.answering.extractive import ExtractiveAnswerer
 
     return ExtractiveAnswerer(retriever, indexed_settings)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def assistant(indexed_settings, retriever):
+    from assistant.conversation import Assistant
+
+    return Assistant(indexed_settings, retriever)
+
+
+@pytest.fixture(scope="session")
+def server(indexed_settings):
+    """The real app (`assistant serve --mcp`) on free loopback ports: (web url, MCP url)."""
+    from assistant.ui.app import serve
+
+    port, mcp_port = free_port(), free_port()
+    demo = serve(indexed_settings, host="127.0.0.1", port=port, prevent_thread_lock=True, mcp_port=mcp_port)
+    yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mcp_port}/mcp"
+    demo.mcp_http[0].should_exit = True
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(server):
+    return server[0]

@@ -2,16 +2,10 @@
 
 import json
 
+from assistant.conversation.followup import standalone_question
+from assistant.privacy import PNR_MASK, mask_personnummer
 from assistant.types import Answer, Citation
-from assistant.ui.chat import (
-    PNR_MASK,
-    FeedbackLog,
-    copy_text,
-    filters_from_choices,
-    mask_personnummer,
-    passages_html,
-    standalone_question,
-)
+from assistant.ui.chat import FeedbackLog, copy_text, filters_from_choices, passages_html
 
 HISTORY = [
     {"role": "user", "content": "Vilka insatser får ges utan behovsprövning till barn?"},

@@ -64,8 +64,7 @@ def answer_changes(question: str, answerer, concordance: Concordance, date: str,
     def cite(p: Passage, guide: QuestionTerms = terms) -> str:
         a, b = _best_sentence(p, guide, retriever.keyword)
         numbers.setdefault(p.id, len(numbers) + 1)
-        answer.citations.append(Citation(numbers[p.id], p.label, p.id, p.text[a:b], 1.0, p.text, p.heading, p.url,
-                                         p.valid_from, p.valid_to))
+        answer.citations.append(Citation.of(numbers[p.id], p, p.text[a:b], 1.0))
         return f"”{p.text[a:b]}” [{numbers[p.id]}]"
 
     for label in labels:

@@ -317,13 +317,9 @@ class ExtractiveAnswerer:
             p = c.scored.passage
             numbers.setdefault(p.id, len(numbers) + 1)
             answer.citations.append(  # one per quote; quotes of one passage share its number
-                Citation(
-                    n=numbers[p.id], label=p.label, passage_id=p.id, quote=p.text[c.start:c.end],
-                    score=round(c.scored.score, 4), text=p.text, heading=p.heading, url=p.url,
-                    valid_from=p.valid_from, valid_to=p.valid_to,
-                )
+                Citation.of(numbers[p.id], p, p.text[c.start:c.end], round(c.scored.score, 4))
             )
-            source = p.label if p.kind == "statute" else f"{p.label} ({p.title}; artikel – inte lagtext)"
+            source = f"{p.label} ({p.title}; artikel – inte lagtext)" if p.kind == "article" else p.label
             lines.append(f"{source}: ”{p.text[c.start:c.end]}” [{numbers[p.id]}]")
         answer.text = "Så här säger källorna:\n\n" + "\n\n".join(lines)
         cited = [c.scored.passage for c in chosen]

@@ -167,8 +167,7 @@ class LLMAnswerer:
                     renumber[n] = len(renumber) + 1
                     p = passages[n - 1]
                     quote = _closest_sentence(p.text, s.text, self.verifier)
-                    answer.citations.append(Citation(renumber[n], p.label, p.id, quote, s.support, p.text, p.heading,
-                                                     p.url, p.valid_from, p.valid_to))
+                    answer.citations.append(Citation.of(renumber[n], p, quote, s.support))
             sentences.append(re.sub(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]",
                                     lambda m: "".join(f"[{renumber[int(x)]}]" for x in re.split(r"\s*[,;]\s*", m[1])), s.text))
         answer.text = " ".join(sentences)

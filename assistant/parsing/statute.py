@@ -316,6 +316,14 @@ def _anchor_url(template: str, chapter: str = "", paragraph: str = "") -> str:
     return template.format(chapter=chapter.replace(" ", ""), paragraph=paragraph.replace(" ", ""))
 
 
+def _law_page(doc) -> str:
+    """The law's official page (where its transitional provisions are, at the
+    end), not the raw text download."""
+    if doc.anchor_url:
+        return doc.anchor_url.split("#")[0]
+    return doc.urls[0] if doc.urls else ""
+
+
 def statute_passages(statute: Statute, doc) -> list:
     """One passage per paragraph version (long ones split on stycke boundaries),
     one per transitional point."""
@@ -358,7 +366,7 @@ def statute_passages(statute: Statute, doc) -> list:
                 text=tp.text,
                 heading=f"Övergångsbestämmelser {tp.amendment}",
                 valid_to=doc.repealed,
-                url=doc.urls[0] if doc.urls else "",
+                url=_law_page(doc),
                 **base,
             )
         )

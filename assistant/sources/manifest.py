@@ -40,6 +40,7 @@ def load_manifest(path: str | Path) -> list[SourceDoc]:
                 in_force=entry.get("in_force", ""),
                 repealed=entry.get("repealed", ""),
                 anchor_url=entry.get("anchor_url", ""),
+                publisher=entry.get("publisher", ""),
             )
         except KeyError as exc:
             raise ManifestError(f"manifestpost saknar fältet {exc}: {entry}") from exc
@@ -50,6 +51,11 @@ def load_manifest(path: str | Path) -> list[SourceDoc]:
         seen.add(doc.id)
         docs.append(doc)
     return docs
+
+
+def publishers(path: str | Path) -> dict[str, str]:
+    """Document id -> publisher, for showing beside each quote."""
+    return {d.id: d.publisher for d in load_manifest(path)}
 
 
 def download_path(doc: SourceDoc, settings: Settings, suffix: str) -> Path:

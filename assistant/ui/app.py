@@ -13,23 +13,21 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry: ques
 
 import gradio as gr  # noqa: E402
 
-from assistant.answering.changes import answer_changes, intent  # noqa: E402
 from assistant.changes.compare import (  # noqa: E402
-    compare,
     comparison_markdown,
     render_comparison_html,
     render_comparison_text,
 )
 from assistant.config import Settings  # noqa: E402
+from assistant.conversation import Assistant  # noqa: E402
+from assistant.privacy import mask_personnummer  # noqa: E402
 from assistant.ui.chat import (  # noqa: E402
     SOURCE_CHOICES,
     FeedbackLog,
-    answer_markdown,
     copy_text,
     filters_from_choices,
-    mask_personnummer,
     passages_html,
-    standalone_question,
+    turn_markdown,
 )
 from assistant.ui.course_tab import build_course_tab  # noqa: E402
 from assistant.ui.reform_tab import build_reform_tab  # noqa: E402
@@ -52,7 +50,34 @@ CSS = """
 .comparison del {background: #fde2e1; color: #8a1c1c;} .comparison ins {background: #dff5df; color: #15521a; text-decoration: none;}
 .comparison .diff {border: 1px solid #ddd; padding: 6px 10px; line-height: 1.6;} .basis {color: #666; font-size: 0.9em;}
 .notice {background: #fff4e5; border: 1px solid #f0c36d; padding: 6px 10px; border-radius: 4px;}
+.passage .source {color: #555; font-size: 0.9em;}
+.passage .kind {display: inline-block; font-size: 0.8em; padding: 0 6px; margin-left: 6px; border-radius: 3px;
+  border: 1px solid #999; color: #333; background: #fff;}
+.passage .kind-article {border-color: #b45309; color: #7c2d12; background: #fff7ed; font-weight: 600;}
+.passage:target, .passage.flash {outline: 3px solid #d97706; background: #fffbeb;}
+a.cite {text-decoration: none; font-weight: 600;}
+.table-wrap, #insatser {overflow-x: auto;}
 """
+
+# Clicking [n] in an answer scrolls to the cited passage beside it and highlights it.
+HEAD = """<script>
+// The page is Swedish whatever the browser's language (Gradio's own labels follow navigator.language).
+try {
+  Object.defineProperty(navigator, 'language', {get: () => 'sv-SE'});
+  Object.defineProperty(navigator, 'languages', {get: () => ['sv-SE', 'sv']});
+} catch (e) {}
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a[href^="#passage-"]');
+  if (!link) return;
+  const target = document.getElementById(link.getAttribute('href').slice(1));
+  if (!target) return;
+  event.preventDefault();
+  event.stopPropagation();
+  document.querySelectorAll('.passage.flash').forEach((el) => el.classList.remove('flash'));
+  target.classList.add('flash');
+  target.scrollIntoView({behavior: 'smooth', block: 'center'});
+}, true);
+</script>"""
 
 NOTICE = (
     "<div class='notice'><b>Skriv inga personuppgifter om klienter</b> (sekretess). "
@@ -62,57 +87,56 @@ NOTICE = (
 
 
 class AnswerService:
-    """Loads the index in the background so the page is up at once."""
+    """Loads the assistant in the background so the page is up at once."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.ready = threading.Event()
         self.error: str | None = None
-        self.answerer = None
+        self.assistant: Assistant | None = None
         self.concordance = None
-        self.overview_md = ""
+        self.overview = {}
+        self.basis = ""
         self.versions: list[str] = []
+        self.publishers: dict[str, str] = {}
         threading.Thread(target=self._load, daemon=True).start()
 
     def _load(self) -> None:
         try:
-            from assistant.answering.llm import make_answerer
-            from assistant.changes.overview import overview, render_markdown
-            from assistant.cli import load_concordance
-            from assistant.retrieval.hybrid import HybridRetriever
-
-            retriever = HybridRetriever(self.settings)
-            retriever.warm_up()
-            self.answerer = make_answerer(self.settings, retriever)
-            self.extractive = getattr(self.answerer, "extractive", self.answerer)
-            self.concordance = load_concordance(self.settings, retriever)
-            self.overview_md = render_markdown(overview(self.concordance, retriever), self.concordance.basis)
+            from assistant.changes.overview import overview
+            from assistant.sources.manifest import publishers
             from assistant.sources.versions import statute_versions
 
+            self.assistant = Assistant(self.settings)
+            self.assistant.retriever.warm_up()
+            self.concordance = self.assistant.concordance
+            self.overview = overview(self.concordance, self.assistant.retriever)
+            self.basis = self.concordance.basis
             self.versions = statute_versions(self.settings)
+            self.publishers = publishers(self.settings.manifest)
         except Exception as exc:  # shown on the page instead of a crash
             self.error = str(exc)
         finally:
             self.ready.set()
 
-    def get(self, timeout: float = 60.0):
+    def get(self, timeout: float = 60.0) -> Assistant:
         if not self.ready.wait(timeout):
             raise gr.Error("Indexet laddas fortfarande. Försök igen om en stund.")
         if self.error:
             raise gr.Error(f"Assistenten kan inte svara: {self.error}")
-        return self.answerer
+        return self.assistant
 
 
-def _with_progress(answerer, question, filters):
-    """Run an LLM answer in a thread; yield (progress text, None) every half
-    second, then ("", answer). Exceptions are re-raised here."""
+def _with_progress(assistant: Assistant, message, history, filters):
+    """Run a turn in a thread; while an LLM writes, yield (progress text, None)
+    every half second, then ("", turn). Exceptions are re-raised here."""
     written = [0]
     done = threading.Event()
     box: dict = {}
 
     def work():
         try:
-            box["answer"] = answerer.answer(question, filters=filters,
+            box["turn"] = assistant.respond(message, history, filters=filters,
                                             on_token=lambda t: written.__setitem__(0, written[0] + len(t)))
         except Exception as exc:  # re-raised in the caller's thread
             box["error"] = exc
@@ -121,11 +145,11 @@ def _with_progress(answerer, question, filters):
 
     threading.Thread(target=work, daemon=True).start()
     while not done.wait(0.5):
-        yield (f"⏳ Språkmodellen skriver ({written[0]} tecken) – svaret kontrolleras mot källorna "
+        yield (f"Språkmodellen skriver ({written[0]} tecken) – svaret kontrolleras mot källorna "
                "innan det visas …"), None
     if "error" in box:
         raise box["error"]
-    yield "", box["answer"]
+    yield "", box["turn"]
 
 
 def build_app(settings: Settings) -> gr.Blocks:
@@ -135,58 +159,44 @@ def build_app(settings: Settings) -> gr.Blocks:
     feedback = FeedbackLog(settings.index_dir.parent / "feedback.jsonl")
 
     def ask(question: str, sources: list[str] | None = None) -> dict:
-        """Answer one question (API: /fraga). Personnummer are masked first."""
-        question, _ = mask_personnummer(question or "")
+        """Answer one question as the chat does (API: /fraga): routed to a
+        comparison, a change summary or a cited answer. Personnummer are masked first."""
         try:
-            answer = service.get().answer(question, filters=filters_from_choices(sources))
+            turn = service.get().respond(question or "", filters=filters_from_choices(sources))
         except QuestionError as exc:
             raise gr.Error(str(exc)) from None
-        return answer.to_dict()
+        return turn.to_dict()
 
     def chat(message: str, history: list, sources: list[str], answers: list):
-        """One chat turn (a generator: progress first, then the answer). Follow-ups
-        are read with the previous question; an LLM's answer is shown only after
-        the verifier has checked it, so only progress is streamed."""
+        """One chat turn (a generator: progress first, then the answer). An LLM's
+        answer is shown only after the verifier has checked it, so only progress is streamed."""
         history = list(history or [])
-        masked, had_pnr = mask_personnummer(message or "")
+        masked, _ = mask_personnummer(message or "")
         if not masked.strip():
             gr.Warning("Frågan är tom. Skriv en fråga om socialtjänstlagen.")
             yield "", history, gr.update(), gr.update(), answers
             return
-        turn = [{"role": "user", "content": masked}, {"role": "assistant", "content": "⏳ Söker i källorna …"}]
+        turn = [{"role": "user", "content": masked}, {"role": "assistant", "content": "Söker i källorna …"}]
         yield "", history + turn, gr.update(), gr.update(), answers
-        answerer = service.get()
-        if hasattr(answerer, "condense") and history:
-            pairs = [(m.get("role", ""), str(m.get("content", ""))) for m in history]
-            question = answerer.condense(masked, pairs)
-        else:
-            question = standalone_question(masked, history)
-        kind = intent(question)
-        if kind == "compare":
-            comparison = compare(question, answerer.retriever, service.concordance, settings.date)
-            turn[1] = {"role": "assistant", "content": comparison_markdown(comparison)}
-            yield "", history + turn, render_comparison_html(comparison), render_comparison_text(comparison), answers + [None]
-            return
         try:
-            if kind == "changes":
-                answer = answer_changes(question, service.extractive, service.concordance, settings.date)
-            elif hasattr(answerer, "condense"):
-                answer = None
-                for progress, answer in _with_progress(answerer, question, filters_from_choices(sources)):
-                    if answer is None:
-                        turn[1] = {"role": "assistant", "content": progress}
-                        yield "", history + turn, gr.update(), gr.update(), answers
-            else:
-                answer = answerer.answer(question, filters=filters_from_choices(sources))
+            result = None
+            for progress, result in _with_progress(service.get(), masked, history, filters_from_choices(sources)):
+                if result is None:
+                    turn[1] = {"role": "assistant", "content": progress}
+                    yield "", history + turn, gr.update(), gr.update(), answers
         except QuestionError as exc:
-            turn[1] = {"role": "assistant", "content": f"⚠️ {exc}"}
+            turn[1] = {"role": "assistant", "content": f"**Fel:** {exc}"}
             yield "", history + turn, gr.update(), gr.update(), answers + [None]
             return
-        text = answer_markdown(answer, asked=masked)
-        if had_pnr:
-            text = "🔒 Personnumret i frågan har tagits bort och sparas inte.\n\n" + text
+        if result.comparison is not None:
+            c = result.comparison
+            turn[1] = {"role": "assistant", "content": comparison_markdown(c)}
+            yield "", history + turn, render_comparison_html(c), render_comparison_text(c), answers + [result.to_dict()]
+            return
+        text = turn_markdown(result, message_had_pnr=mask_personnummer(message or "")[1])
         turn[1] = {"role": "assistant", "content": text}
-        yield "", history + turn, passages_html(answer), copy_text(answer), answers + [answer.to_dict()]
+        answer = result.answer
+        yield "", history + turn, passages_html(answer, service.publishers), copy_text(answer), answers + [result.to_dict()]
 
     def on_like(data: gr.LikeData, answers: list, history: list, include_question: bool):
         turn = data.index[0] // 2 if isinstance(data.index, (list, tuple)) else int(data.index) // 2
@@ -251,15 +261,27 @@ def build_app(settings: Settings) -> gr.Blocks:
 
         def load_overview():
             service.ready.wait(120)
-            return service.overview_md or (f"Översikten kan inte visas: {service.error}" if service.error else "")
+            if service.error:
+                return f"Översikten kan inte visas: {service.error}"
+            from assistant.changes.overview import render_markdown
+
+            return render_markdown(service.overview, service.basis)
 
         demo.load(load_overview, None, overview_md, api_visibility="private")
     demo.queue(default_concurrency_limit=4)
+    demo.service = service
     return demo
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, prevent_thread_lock: bool = False):
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, prevent_thread_lock: bool = False,
+          mcp_port: int | None = None):
+    """The chat page and its API; with `mcp_port`, the MCP server beside it on
+    the same Assistant."""
     demo = build_app(settings)
-    demo.launch(server_name=host, server_port=port, css=CSS, show_error=True, quiet=False,
+    if mcp_port:
+        from assistant.mcp_server import serve_http_in_thread
+
+        demo.mcp_http = serve_http_in_thread(settings, demo.service.get, host, mcp_port)
+    demo.launch(server_name=host, server_port=port, css=CSS, head=HEAD, show_error=True, quiet=False,
                 prevent_thread_lock=prevent_thread_lock, footer_links=["api"])
     return demo

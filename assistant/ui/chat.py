@@ -1,5 +1,5 @@
-"""Chat helpers, independent of Gradio: follow-up questions, source filters,
-personnummer masking, answer and passage rendering, local feedback log."""
+"""Chat helpers, independent of Gradio: source filters, answer and passage
+rendering, local feedback log."""
 
 from __future__ import annotations
 
@@ -10,25 +10,9 @@ import re
 import threading
 from pathlib import Path
 
+from assistant.privacy import mask_personnummer
 from assistant.retrieval.hybrid import Filters
-from assistant.retrieval.references import find_references
-from assistant.types import Answer
-
-# --- personal data ---------------------------------------------------------------
-
-# Swedish personnummer / samordningsnummer: (ÅÅ)ÅÅMMDD, then a hyphen, en or em
-# dash, minus sign, plus, space or nothing, then NNNN; day + 60 for samordningsnummer.
-_PNR = re.compile(
-    r"(?<![\d\-–—−])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[1-2]\d|3[01]|6[1-9]|[7-8]\d|9[01])"
-    r"\s?[-–—−+]?\s?\d{4}(?!\d)"
-)
-PNR_MASK = "[personnummer borttaget]"
-
-
-def mask_personnummer(text: str) -> tuple[str, bool]:
-    masked, n = _PNR.subn(PNR_MASK, text)
-    return masked, n > 0
-
+from assistant.types import Answer, Citation
 
 # --- source filters ------------------------------------------------------------------
 
@@ -53,66 +37,26 @@ def filters_from_choices(choices: list[str] | None) -> Filters:
     return Filters(kinds=kinds, law_versions=versions)
 
 
-# --- follow-up questions ------------------------------------------------------------
-
-_FOLLOW_UP_START = re.compile(
-    r"^(och|men|samt|även|också|då|sen|hur (är|var) det|gäller (det|samma)|samma|vad (stod|sa|gällde|står)|"
-    r"i (den )?gamla|enligt (den )?gamla|i (den )?nya|enligt (den )?nya|för|om|vad (händer|gäller) (då|för)|"
-    r"vilken paragraf|var står det|det|den|dessa|detta)\b",
-    re.I,
-)
-
-
-def user_messages(history: list[dict]) -> list[str]:
-    out = []
-    for m in history or []:
-        if m.get("role") == "user":
-            content = m.get("content")
-            if isinstance(content, list):  # Gradio 6 may give content parts
-                content = " ".join(c.get("text", "") for c in content if isinstance(c, dict))
-            out.append(str(content))
-    return out
-
-
-def is_follow_up(message: str) -> bool:
-    words = re.findall(r"\w+", message)
-    if find_references(message):
-        return False
-    return bool(_FOLLOW_UP_START.match(message.strip())) or len(words) <= 3
-
-
-def standalone_question(message: str, history: list[dict]) -> str:
-    """A follow-up ("och för äldre?", "vad stod i gamla lagen?") is read together
-    with the previous question; a full question stands alone."""
-    previous = [q for q in user_messages(history) if q.strip()]
-    if not previous or not is_follow_up(message):
-        return message
-    base = previous[-1]
-    # The previous question may itself have been a follow-up: walk back to a full one.
-    for q in reversed(previous):
-        base = q
-        if not is_follow_up(q):
-            break
-    return f"{base.rstrip(' ?.')} – {message.strip()}"
-
-
 # --- rendering ------------------------------------------------------------------------------
 
-NOTICE_ABSTAIN = "⚠️ **Källorna besvarar inte frågan.**"
+NOTICE_ABSTAIN = "**Källorna besvarar inte frågan.**"
 
 
-def answer_markdown(answer: Answer, asked: str | None = None) -> str:
-    """The answer for the chat; when the question was read together with the
-    conversation (a follow-up), say how it was read."""
+def turn_markdown(turn, message_had_pnr: bool = False) -> str:
+    """The answer of a turn for the chat. A follow-up says how it was read, so
+    a wrongly joined question is visible at once."""
+    answer = turn.answer
     parts = []
-    if asked is not None and asked.strip() != answer.question.strip():
-        parts.append(f"*Tolkad som:* {answer.question}")
+    if message_had_pnr:
+        parts.append("*Personnumret i frågan har tagits bort och sparas inte.*")
+    if turn.follow_up:
+        parts.append(f"*Läst som följdfråga till föregående fråga:* {html.escape(turn.question)}")
     if answer.abstained:
         parts.append(f"{NOTICE_ABSTAIN} {answer.text.replace('Källorna besvarar inte den här frågan.', '').strip()}")
         if answer.nearest:
             parts.append("Närmaste avsnitt: " + ", ".join(answer.nearest))
     else:
-        parts.append(answer.text)
+        parts.append(link_markers(answer.text, answer.citations))
     if answer.notes and answer.answerer != "extractive":
         parts.append("\n".join(f"*{html.escape(n)}*" for n in answer.notes))
     if answer.removed:
@@ -140,7 +84,33 @@ def _highlight(text: str, quotes: list[str]) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
-def passages_html(answer: Answer) -> str:
+KIND_TAG = {"statute": "lagtext", "bill": "förarbete – proposition", "inquiry": "förarbete – utredning",
+            "article": "artikel – inte lagtext"}
+
+
+def source_caption(c: Citation, publishers: dict[str, str] | None = None) -> str:
+    """'Socialtjänstlag (2025:400) · Riksdagen (Svensk författningssamling)'."""
+    publisher = (publishers or {}).get(c.doc_id, "")
+    return " · ".join(x for x in (c.title, publisher) if x)
+
+
+def link_markers(text: str, citations: list[Citation]) -> str:
+    """Every [n] of the answer text as a link to the cited passage beside it."""
+    labels = {c.n: c.label for c in citations}
+
+    def link(m: re.Match) -> str:
+        n = int(m[1])
+        if n not in labels:
+            return m[0]
+        return f"<a href='#passage-{n}' class='cite' title='{html.escape(labels[n])}'>[{n}]</a>"
+
+    return re.sub(r"\[(\d+)\]", link, text)
+
+
+def passages_html(answer: Answer, publishers: dict[str, str] | None = None) -> str:
+    """The cited passages, numbered as in the answer, each with its source, its
+    kind (law, preparatory work, or an article that is not law) and the quoted
+    sentences marked."""
     if not answer.citations:
         return "<p class='no-sources'>Inga citerade avsnitt.</p>"
     blocks = []
@@ -156,10 +126,16 @@ def passages_html(answer: Answer) -> str:
         if c.label.startswith("SFS 2001:453"):
             dates = " <span class='date'>(gamla lagen, upphävd 2025-07-01)</span>"
         link = f" <a href='{html.escape(c.url)}' target='_blank' rel='noopener'>officiell text</a>" if c.url else ""
+        if c.url and c.kind == "article":
+            link = f" <a href='{html.escape(c.url)}' target='_blank' rel='noopener'>källan</a>"
+        tag = KIND_TAG.get(c.kind, "")
+        tag_html = f" <span class='kind kind-{html.escape(c.kind)}'>{tag}</span>" if tag else ""
+        caption = source_caption(c, publishers)
+        caption_html = f"<div class='source'>{html.escape(caption)}</div>" if caption else ""
         heading = f"<div class='heading'>{html.escape(c.heading)}</div>" if c.heading else ""
         blocks.append(
-            f"<div class='passage' id='passage-{n}'><div class='label'><b>[{n}] {html.escape(c.label)}</b>{dates}{link}</div>"
-            f"{heading}<div class='text'>{_highlight(c.text, seen[n])}</div></div>"
+            f"<div class='passage' id='passage-{n}'><div class='label'><b>[{n}] {html.escape(c.label)}</b>"
+            f"{tag_html}{dates}{link}</div>{caption_html}{heading}<div class='text'>{_highlight(c.text, seen[n])}</div></div>"
         )
     return "\n".join(blocks)
 
@@ -172,7 +148,8 @@ def copy_text(answer: Answer) -> str:
         if c.n in done:
             continue
         done.add(c.n)
-        lines.append(f"[{c.n}] {c.label}" + (f" – {c.url}" if c.url else ""))
+        kind = f" ({KIND_TAG[c.kind]})" if c.kind in ("article", "bill", "inquiry") else ""
+        lines.append(f"[{c.n}] {c.label}{kind}" + (f" – {c.title}" if c.title else "") + (f" – {c.url}" if c.url else ""))
         lines.append(c.text)
         lines.append("")
     if answer.abstained and answer.nearest:

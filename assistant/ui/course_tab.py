@@ -64,7 +64,7 @@ def build_course_tab(service) -> None:
             return state, "Välj eller skriv ett svar."
         correct, feedback = grade(item, response)
         state = {**state, "score": state["score"] + int(correct), "answered": True}
-        return state, ("✅ " if correct else "❌ ") + feedback
+        return state, ("**Rätt.** " if correct else "**Fel.** ") + feedback
 
     def next_question(state):
         if not state:

@@ -12,7 +12,28 @@ from assistant.reform.insatser import HEADER, CsvError, InsatsMapper, parse_type
 from assistant.reform.plan import ConflictError, PlanError, PlanStore, load_checklist, plan_markdown
 from assistant.ui.course_tab import _write
 
+# The page shows the short, decisive columns first so they fit on screen; the
+# exports keep HEADER's order.
+SHOWN = ["Insats", "Målgrupp", "Bedömning", "Säkerhet", "Granska", "Källa", "Styrande paragrafer",
+         "Barn (21 kap. 2 §)", "Ändring från gamla lagen", "Matchat mot lagens ord", "Citat"]
 PLAN_COLUMNS = ["Område", "Punkt", "Paragraf", "Status", "Ansvarig", "Klart senast", "Anteckningar"]
+
+
+def local_time(iso: str) -> str:
+    """'2026-12-01T23:58:04+00:00' -> '2026-12-01 kl. 00:58' in Swedish time."""
+    import datetime as dt
+
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    try:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.astimezone(ZoneInfo("Europe/Stockholm"))
+    except Exception:  # no time zone database: the machine's own zone
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d kl. %H:%M")
 
 
 def build_reform_tab(service, settings, demo) -> None:
@@ -31,13 +52,14 @@ def build_reform_tab(service, settings, demo) -> None:
         try:
             insatser = read_csv(Path(upload).read_bytes()) if upload else parse_typed(typed or "")
         except CsvError as exc:
-            return gr.update(value=[]), f"⚠️ {exc}", None, []
+            return gr.update(value=[]), f"**Obs:** {exc}", None, []
         if not insatser:
-            return gr.update(value=[]), "⚠️ Skriv in insatser (en per rad) eller ladda upp en CSV-fil.", None, []
+            return gr.update(value=[]), "**Obs:** Skriv in insatser (en per rad) eller ladda upp en CSV-fil.", None, []
         mappings = [mapper().map(i) for i in insatser]
         review = sum(m.needs_review for m in mappings)
         status = f"{len(mappings)} insatser kartlagda; {review} markerade för granskning av en människa."
-        return rows(mappings), status, None, mappings
+        order = [HEADER.index(c) for c in SHOWN]
+        return [[row[i] for i in order] for row in rows(mappings)], status, None, mappings
 
     def export(mappings, kind):
         if not mappings:
@@ -68,7 +90,7 @@ def build_reform_tab(service, settings, demo) -> None:
         try:
             store.create_plan(name)
         except PlanError as exc:
-            return gr.update(), f"⚠️ {exc}", gr.update()
+            return gr.update(), f"**Obs:** {exc}", gr.update()
         return refresh_plans(name.strip()), f"Planen ”{name.strip()}” skapades.", ""
 
     def load_item(plan, choice):
@@ -85,16 +107,16 @@ def build_reform_tab(service, settings, demo) -> None:
 
     def save(plan, choice, status, owner, due, notes, version):
         if not plan:
-            return version, "⚠️ Välj eller skapa en plan först.", gr.update()
+            return version, "**Obs:** Välj eller skapa en plan först.", gr.update()
         if not choice:
-            return version, "⚠️ Välj en punkt.", gr.update()
+            return version, "**Obs:** Välj en punkt.", gr.update()
         try:
             state = store.save_item(plan, choice.split(" – ")[0], status or "", owner or "", due or "", notes or "", int(version or 0))
         except ConflictError as exc:
-            return version, f"⚠️ {exc}", plan_table(plan)
+            return version, f"**Obs:** {exc}", plan_table(plan)
         except PlanError as exc:
-            return version, f"⚠️ {exc}", gr.update()
-        return state.version, f"Sparat ({state.updated}).", plan_table(plan)
+            return version, f"**Obs:** {exc}", gr.update()
+        return state.version, f"Sparat {local_time(state.updated)}.", plan_table(plan)
 
     def plan_pdf(plan):
         if not plan:
@@ -114,7 +136,8 @@ def build_reform_tab(service, settings, demo) -> None:
                                  type="filepath", elem_id="insatser-csv")
             run = gr.Button("Kartlägg", variant="primary", elem_id="insatser-run")
             status = gr.Markdown("", elem_id="insatser-status")
-            table = gr.Dataframe(headers=HEADER, interactive=False, wrap=True, elem_id="insatser-table")
+            table = gr.Dataframe(headers=SHOWN, interactive=False, wrap=True, max_chars=160, elem_id="insatser-table",
+                                 column_widths=["10%", "7%", "13%", "7%", "7%", "9%", "10%", "8%", "10%", "9%", "10%"])
             with gr.Row():
                 csv_btn = gr.Button("Skapa CSV", elem_id="insatser-csv-out")
                 md_btn = gr.Button("Skapa Markdown", elem_id="insatser-md-out")

@@ -1,0 +1,227 @@
+"""The conversation pipeline: one message in, one typed turn out.
+
+    mask → follow-up → route → retrieve → answer → verify
+
+The CLI (`ask`, `repl`), the chat page, the `/fraga` and `/chat` API, the MCP
+tools and the evals all call `Assistant.respond`; they only parse input and
+render the `Turn` they get back.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from assistant.answering.changes import answer_changes, intent
+from assistant.answering.extractive import validate_question
+from assistant.changes.compare import Comparison, compare
+from assistant.changes.concordance import Concordance
+from assistant.config import Settings
+from assistant.conversation.followup import is_follow_up, standalone_question, user_messages
+from assistant.privacy import mask_personnummer
+from assistant.retrieval.hybrid import Filters, HybridRetriever
+from assistant.types import Answer, Passage
+
+ANSWER, COMPARISON, CHANGES = "answer", "comparison", "changes"
+
+SOURCE_FILTERS = {
+    # name -> (kinds, law versions)
+    "ny": ((), ("new",)),
+    "gammal": ((), ("old",)),
+    "lag": (("statute",), ()),
+    "proposition": (("bill",), ()),
+    "utredning": (("inquiry",), ()),
+    "artiklar": (("article",), ()),
+}
+
+
+def parse_sources(value: str | list[str] | None) -> Filters:
+    """'ny,artiklar' (or ['ny', 'artiklar']) -> Filters; ValueError (Swedish) for unknown names."""
+    if not value:
+        return Filters()
+    names = value.split(",") if isinstance(value, str) else list(value)
+    kinds: list[str] = []
+    versions: list[str] = []
+    for name in [v.strip().lower() for v in names if v.strip()]:
+        if name not in SOURCE_FILTERS:
+            raise ValueError(f"okänd källa {name!r}; välj bland {', '.join(SOURCE_FILTERS)}")
+        k, v = SOURCE_FILTERS[name]
+        kinds += k
+        versions += v
+    if versions and not kinds:
+        kinds = ["statute"]
+    return Filters(kinds=tuple(dict.fromkeys(kinds)), law_versions=tuple(dict.fromkeys(versions)))
+
+
+@dataclass
+class Turn:
+    """What the assistant made of one message."""
+
+    message: str  # the message as received, personnummer masked
+    question: str  # the standalone question that was answered
+    kind: str  # answer | comparison | changes
+    answer: Answer | None = None  # kinds answer and changes
+    comparison: Comparison | None = None  # kind comparison
+    follow_up: bool = False  # read together with the previous question
+    masked: bool = False  # a personnummer was removed from the message
+    reference_date: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def abstained(self) -> bool:
+        if self.comparison is not None:
+            return bool(self.comparison.missing)
+        return bool(self.answer and self.answer.abstained)
+
+    def cited_labels(self) -> list[str]:
+        """The label of each quote, in the order shown (a label quoted twice is listed twice)."""
+        if self.comparison is not None:
+            return [s.label for s in self.comparison.old + self.comparison.new]
+        return [c.label for c in self.answer.citations] if self.answer else []
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON for the API, MCP and `assistant ask --json`. `citations` is always
+        there: the answer's quotes, or each compared paragraph's verbatim text."""
+        if self.comparison is not None:
+            sides = [("old", s) for s in self.comparison.old] + [("new", s) for s in self.comparison.new]
+            citations = [{"n": i, "label": s.label, "quote": s.text, "text": s.text, "url": s.url, "side": side}
+                         for i, (side, s) in enumerate(sides, 1)]
+        else:
+            citations = asdict(self.answer)["citations"] if self.answer else []
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "question": self.question,
+            "follow_up": self.follow_up,
+            "personnummer_masked": self.masked,
+            "reference_date": self.reference_date,
+            "abstained": self.abstained,
+            "text": self.answer.text if self.answer else "",
+            "citations": citations,
+            "answer": self.answer.to_dict() if self.answer else None,
+            "comparison": asdict(self.comparison) if self.comparison is not None else None,
+        }
+
+
+_CONCORDANCES: dict = {}
+_CONCORDANCE_LOCK = threading.Lock()
+
+
+def load_concordance(settings: Settings, retriever: HybridRetriever) -> Concordance:
+    """The concordance for this retriever's index (built once, then cached on disk and here)."""
+    key = (id(retriever), str(settings.index_dir))
+    with _CONCORDANCE_LOCK:
+        if key not in _CONCORDANCES:  # the retriever is kept with it, so its id is never reused
+            vectors = retriever.vectors if retriever.use_dense else None
+            _CONCORDANCES[key] = (retriever, Concordance.load_or_build(retriever.store, settings.index_dir, vectors))
+        return _CONCORDANCES[key][1]
+
+
+class Assistant:
+    """The index, the answerer and the concordance, and the one route from a
+    message to a turn. Thread-safe: one instance serves every user."""
+
+    def __init__(self, settings: Settings, retriever: HybridRetriever | None = None, answerer=None):
+        from assistant.answering.llm import make_answerer
+
+        self.settings = settings
+        self.retriever = retriever or (answerer.retriever if answerer is not None else HybridRetriever(settings))
+        self.answerer = answerer or make_answerer(settings, self.retriever)
+        self.extractive = getattr(self.answerer, "extractive", self.answerer)
+        self._overview: dict | None = None
+        self._overview_lock = threading.Lock()
+
+    @property
+    def concordance(self) -> Concordance:
+        return load_concordance(self.settings, self.retriever)
+
+    @property
+    def uses_llm(self) -> bool:
+        return hasattr(self.answerer, "condense")
+
+    # --- the pipeline -----------------------------------------------------------------
+
+    def resolve(self, message: str, history: list | None = None) -> tuple[str, bool]:
+        """The standalone question for a (masked) message, and whether it was a follow-up."""
+        previous = [q for q in user_messages(history or []) if q.strip()]
+        if not previous or not is_follow_up(message, previous[-1]):
+            return message, False
+        if self.uses_llm:
+            pairs = [(m.get("role", ""), str(m.get("content", ""))) for m in history if isinstance(m, dict)]
+            pairs = pairs or [("user", q) for q in previous]
+            condensed = self.answerer.condense(message, pairs)
+            if condensed != message:
+                return condensed, True
+        return standalone_question(message, history), True
+
+    def respond(self, message: str, history: list | None = None, filters: Filters | None = None,
+                date: str | None = None, k: int | None = None,
+                on_token: Callable[[str], None] | None = None) -> Turn:
+        """One message -> one turn. Raises QuestionError (a Swedish message) for
+        bad input; the personnummer are masked before anything else sees it."""
+        started = time.perf_counter()
+        masked, had_pnr = mask_personnummer(message or "")
+        masked = validate_question(masked, self.settings.max_question_chars)
+        date = date or self.settings.date
+        history = [mask_history(m) for m in history or []]
+        question, follow_up = self.resolve(masked, history)
+        turn = Turn(masked, question, ANSWER, follow_up=follow_up, masked=had_pnr, reference_date=date)
+        route = intent(question)
+        if route == "compare":
+            comparison = compare(question, self.retriever, self.concordance, date)
+            if comparison is not None:
+                turn.kind, turn.comparison = COMPARISON, comparison
+        elif route == "changes":
+            turn.kind = CHANGES
+            turn.answer = answer_changes(question, self.extractive, self.concordance, date)
+        if turn.kind == ANSWER:
+            if self.uses_llm:
+                turn.answer = self.answerer.answer(question, filters=filters, date=date, k=k, on_token=on_token)
+            else:
+                turn.answer = self.answerer.answer(question, filters=filters, date=date, k=k)
+        turn.timings_ms["total_ms"] = (time.perf_counter() - started) * 1000
+        return turn
+
+    # --- the tools beside the conversation (MCP, the overview tab) ------------------------
+
+    def search(self, query: str, k: int = 5, filters: Filters | None = None, date: str | None = None) -> list[dict]:
+        """The top passages for a query: canonical label, verbatim text, score."""
+        query = validate_question(mask_personnummer(query or "")[0], self.settings.max_question_chars)
+        result = self.retriever.search(query, k=k, filters=filters, date=date or self.settings.date)
+        return [passage_dict(sp.passage) | {"score": round(float(sp.score), 4)} for sp in result.passages[:k]]
+
+    def paragraph(self, label: str, date: str | None = None) -> list[Passage]:
+        """The passages of one canonical label in the wording in force on `date`."""
+        return self.retriever.lookup(label.strip(), date or self.settings.date)
+
+    def compare(self, reference: str, date: str | None = None) -> Comparison | None:
+        """Old and new wording of a named paragraph ("11 kap. 1 a § gamla SoL",
+        "SFS 2025:400 20 kap. 2 §"); None when no paragraph is named."""
+        return compare(mask_personnummer(reference or "")[0], self.retriever, self.concordance,
+                       date or self.settings.date)
+
+    def overview(self) -> dict:
+        """"Nytt från 1 juli 2025": chapter -> new and most changed paragraphs (built once)."""
+        with self._overview_lock:
+            if self._overview is None:
+                from assistant.changes.overview import overview
+
+                self._overview = overview(self.concordance, self.retriever)
+            return self._overview
+
+
+def passage_dict(p: Passage) -> dict[str, Any]:
+    return {"label": p.label, "text": p.text, "title": p.title, "heading": p.heading, "kind": p.kind,
+            "url": p.url, "valid_from": p.valid_from, "valid_to": p.valid_to}
+
+
+def mask_history(entry):
+    """A history entry with its personnummer masked (history comes from the client)."""
+    if isinstance(entry, str):
+        return mask_personnummer(entry)[0]
+    if isinstance(entry, dict) and isinstance(entry.get("content"), str):
+        return entry | {"content": mask_personnummer(entry["content"])[0]}
+    return entry

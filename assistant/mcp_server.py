@@ -1,0 +1,128 @@
+"""MCP server: the conversation pipeline as tools for the AI assistant staff
+already use (`assistant mcp` over stdio, `assistant mcp --http` or
+`assistant serve --mcp` over streamable HTTP at /mcp).
+
+Every tool returns canonical labels ("SFS 2025:400 20 kap. 2 §") and verbatim
+source text; a cited answer has gone through the same routing and verification
+as in the chat.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+from typing import Any
+
+from assistant.config import Settings
+
+INSTRUCTIONS = (
+    "Verktyg för socialtjänstlagen (SFS 2025:400, i kraft 1 juli 2025), gamla socialtjänstlagen "
+    "(SFS 2001:453), propositionen, utredningen och artiklar. Svaren är ordagranna citat med "
+    "kanoniska hänvisningar. Citera hänvisningen och texten som de är; skriv inga personuppgifter."
+)
+
+
+def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", port: int = 8765):
+    """A FastMCP server whose tools call one Assistant: the one `provider()`
+    returns (the web app's), or one loaded on the first call."""
+    from mcp.server.fastmcp import FastMCP
+
+    from assistant.answering.extractive import QuestionError
+    from assistant.conversation import Assistant
+    from assistant.conversation.pipeline import parse_sources, passage_dict
+
+    lock = threading.Lock()
+    box: dict = {}
+
+    def get() -> Assistant:
+        if provider is not None:
+            return provider()
+        with lock:
+            if "assistant" not in box:
+                box["assistant"] = Assistant(settings)
+            return box["assistant"]
+
+    server = FastMCP("socialtjanstlagen", instructions=INSTRUCTIONS, host=host, port=port,
+                     stateless_http=True, json_response=True, log_level="WARNING")
+
+    def checked(call):
+        try:
+            return call()
+        except QuestionError as exc:
+            raise ValueError(str(exc)) from None
+
+    @server.tool()
+    def search_passages(query: str, k: int = 5, sources: str = "", date: str = "") -> list[dict[str, Any]]:
+        """Sök avsnitt i källorna. Ger de k bästa avsnitten: kanonisk hänvisning (label), ordagrann text,
+        rubrik, länk och poäng. sources begränsar: ny,gammal,lag,proposition,utredning,artiklar.
+        date (ÅÅÅÅ-MM-DD) väljer lydelsen som gällde den dagen."""
+        k = max(1, min(int(k), 20))
+        return checked(lambda: get().search(query, k=k, filters=parse_sources(sources), date=date or None))
+
+    @server.tool()
+    def get_paragraph(label: str, date: str = "") -> dict[str, Any]:
+        """Hämta en paragraf ordagrant med dess kanoniska hänvisning, t.ex. "SFS 2025:400 20 kap. 2 §",
+        "SFS 2001:453 11 kap. 1 a §" eller "SFS 2025:400 övergångsbestämmelser 2025:400 p. 3".
+        date (ÅÅÅÅ-MM-DD) väljer lydelsen som gällde den dagen."""
+        parts = get().paragraph(label, date or None)
+        if not parts:
+            raise ValueError(f"{label.strip()!r} finns inte i källorna (ange t.ex. \"SFS 2025:400 20 kap. 2 §\").")
+        first = passage_dict(parts[0])
+        return first | {"text": "\n\n".join(p.text for p in parts)}
+
+    @server.tool()
+    def compare_old_new(reference: str, date: str = "") -> dict[str, Any]:
+        """Jämför en paragraf i gamla och nya socialtjänstlagen: motsvarigheterna, deras ordagranna
+        texter och vad som ändrats. reference t.ex. "11 kap. 1 a § gamla SoL" eller "20 kap. 2 §"."""
+        comparison = get().compare(reference, date or None)
+        if comparison is None:
+            raise ValueError("Ange en paragraf, t.ex. \"11 kap. 1 a § gamla SoL\" eller \"20 kap. 2 §\".")
+        if comparison.missing:
+            raise ValueError(comparison.missing)
+        data = asdict(comparison)
+        data["relation_sv"] = comparison.relation
+        data["basis_sv"] = comparison.basis
+        return data
+
+    @server.tool()
+    def answer_question(question: str, previous_questions: list[str] | None = None, sources: str = "",
+                        date: str = "") -> dict[str, Any]:
+        """Besvara en fråga om socialtjänstlagen med ordagranna citat, som chatten gör: en fråga om
+        vad en paragraf motsvarar blir en jämförelse, "vad är nytt om X" en ändringssammanfattning.
+        När källorna inte besvarar frågan är abstained sant. previous_questions: samtalets tidigare
+        frågor, så att en följdfråga ("och för äldre?") läses med dem."""
+        return checked(lambda: get().respond(question, list(previous_questions or []), filters=parse_sources(sources),
+                                             date=date or None).to_dict())
+
+    @server.tool()
+    def whats_new(chapter: str = "", query: str = "") -> list[dict[str, Any]]:
+        """Nytt från 1 juli 2025: nya bestämmelser och de mest ändrade paragraferna i SFS 2025:400,
+        med kanonisk hänvisning, rubrik, vad den motsvarar i gamla lagen och länk. chapter (t.ex. "20")
+        och query (fritext) filtrerar."""
+        assistant = get()
+        out = []
+        for group, items in assistant.overview().items():
+            if chapter and group.split(" kap.")[0].strip() != chapter.strip().removesuffix("kap.").strip():
+                continue
+            for item in items:
+                entry = asdict(item) | {"chapter": group}
+                if query and query.lower() not in " ".join(str(v) for v in entry.values()).lower():
+                    continue
+                parts = assistant.paragraph(item.label)
+                entry["text"] = "\n\n".join(p.text for p in parts)
+                out.append(entry)
+        return out
+
+    return server
+
+
+def serve_http_in_thread(settings: Settings, provider=None, host: str = "127.0.0.1", port: int = 8765):
+    """Run the streamable-HTTP MCP server beside the web app (daemon thread)."""
+    import uvicorn
+
+    server = build_server(settings, provider, host, port)
+    config = uvicorn.Config(server.streamable_http_app(), host=host, port=port, log_level="warning")
+    web = uvicorn.Server(config)
+    thread = threading.Thread(target=web.run, daemon=True, name="mcp-http")
+    thread.start()
+    return web, thread

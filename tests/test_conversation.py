@@ -1,0 +1,137 @@
+"""One conversation pipeline behind every interface: the CLI, the chat's API
+(/fraga), MCP and the pipeline itself give the same routed result; the MCP
+server's tools, called with the `mcp` package's own client over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+
+MESSAGES = {
+    "comparison": "Vad motsvarar 11 kap. 1 a § i gamla SoL?",
+    "changes": "Vad är nytt om förhandsbedömning?",
+    "answer": "Hur lång tid har socialnämnden på sig att göra en förhandsbedömning?",
+}
+
+
+def _routed(result: dict) -> tuple:
+    """What must agree between interfaces: the route, the labels and the quotes."""
+    return result["kind"], result["abstained"], [(c["label"], c["quote"]) for c in result["citations"]]
+
+
+def _cli(settings, *args: str) -> subprocess.CompletedProcess:
+    env = os.environ | {"ASSISTANT_DATA_DIR": str(settings.index_dir.parent), "ASSISTANT_DATE": settings.date}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=120)
+
+
+def _mcp(url: str, calls: list[tuple[str, dict]]):
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+
+    async def run():
+        async with streamablehttp_client(url) as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                tools = [t.name for t in (await session.list_tools()).tools]
+                return tools, [await session.call_tool(name, args) for name, args in calls]
+
+    return asyncio.run(run())
+
+
+def _content(result) -> object:
+    data = result.structuredContent
+    if data is None:
+        data = json.loads(result.content[0].text)
+    return data.get("result", data) if isinstance(data, dict) and set(data) == {"result"} else data
+
+
+def test_no_interface_module_imports_the_cli():
+    offenders = [str(p) for p in (ROOT / "assistant" / "ui").glob("*.py")
+                 if "from assistant.cli" in p.read_text() or "import assistant.cli" in p.read_text()]
+    assert offenders == []
+
+
+def test_pipeline_routes_each_kind(assistant):
+    for kind, message in MESSAGES.items():
+        turn = assistant.respond(message)
+        assert turn.kind == kind, message
+        assert not turn.abstained and turn.cited_labels()
+    comparison = assistant.respond(MESSAGES["comparison"]).comparison
+    assert comparison.asked == "SFS 2001:453 11 kap. 1 a §"
+    assert "SFS 2025:400 20 kap. 2 §" in [s.label for s in comparison.new]
+
+
+def test_same_routed_result_through_cli_api_and_mcp(assistant, indexed_settings, server):
+    from gradio_client import Client
+
+    web_url, mcp_url = server
+    expected = {kind: _routed(assistant.respond(m).to_dict()) for kind, m in MESSAGES.items()}
+    client = Client(web_url, verbose=False)
+    _, results = _mcp(mcp_url, [("answer_question", {"question": m}) for m in MESSAGES.values()])
+    for (kind, message), mcp_result in zip(MESSAGES.items(), results):
+        cli = _cli(indexed_settings, "ask", "--json", message)
+        assert cli.returncode == 0, cli.stderr
+        assert _routed(json.loads(cli.stdout)) == expected[kind], f"CLI: {message}"
+        assert _routed(client.predict(message, [], api_name="/fraga")) == expected[kind], f"/fraga: {message}"
+        assert not mcp_result.isError
+        assert _routed(_content(mcp_result)) == expected[kind], f"MCP: {message}"
+    assert expected["comparison"][0] == "comparison" and expected["changes"][0] == "changes"
+
+
+def test_a_follow_up_is_resolved_the_same_way_everywhere(assistant, server):
+    previous = "Vilka insatser får ges utan individuell behovsprövning?"
+    turn = assistant.respond("och för äldre?", [previous])
+    assert turn.follow_up and turn.question.startswith(previous.rstrip("?"))
+    _, [result] = _mcp(server[1], [("answer_question", {"question": "och för äldre?", "previous_questions": [previous]})])
+    data = _content(result)
+    assert data["follow_up"] and data["question"] == turn.question
+    # A new question with its own topic is never glued to the previous one.
+    fresh = assistant.respond("Vad är familjehem?", ["Hur lång tid har nämnden för förhandsbedömning?"])
+    assert not fresh.follow_up and fresh.question == "Vad är familjehem?"
+
+
+def test_mcp_lists_and_calls_every_tool(server, retriever):
+    calls = [
+        ("search_passages", {"query": "förhandsbedömning inom fjorton dagar", "k": 3}),
+        ("get_paragraph", {"label": "SFS 2025:400 20 kap. 2 §"}),
+        ("compare_old_new", {"reference": "11 kap. 1 a § gamla SoL"}),
+        ("answer_question", {"question": "Vem är skyldig att anmäla oro för att ett barn far illa?"}),
+        ("whats_new", {"chapter": "20"}),
+        ("get_paragraph", {"label": "SFS 2025:400 99 kap. 1 §"}),
+    ]
+    tools, results = _mcp(server[1], calls)
+    assert set(tools) == {"search_passages", "get_paragraph", "compare_old_new", "answer_question", "whats_new"}
+    search, paragraph, comparison, answer, new, unknown = (_content(r) if not r.isError else r for r in results)
+
+    def verbatim(label: str, text: str) -> bool:
+        parts = retriever.lookup(label)
+        return bool(text) and (text in "\n\n".join(p.text for p in parts) or any(text in p.text for p in parts))
+
+    assert search[0]["label"] == "SFS 2025:400 20 kap. 2 §" and verbatim(search[0]["label"], search[0]["text"])
+    assert paragraph["label"] == "SFS 2025:400 20 kap. 2 §" and "fjorton dagar" in paragraph["text"]
+    assert verbatim(paragraph["label"], paragraph["text"])
+    assert comparison["asked"] == "SFS 2001:453 11 kap. 1 a §"
+    assert all(verbatim(side["label"], side["text"]) for side in comparison["old"] + comparison["new"])
+    assert answer["kind"] == "answer" and not answer["abstained"]
+    assert all(verbatim(c["label"], c["quote"]) for c in answer["citations"])
+    assert any(c["label"].startswith("SFS 2025:400") for c in answer["citations"])
+    assert new and all(item["label"].startswith("SFS 2025:400 20 kap.") for item in new)
+    assert all(verbatim(item["label"], item["text"]) for item in new)
+    assert unknown.isError and "finns inte i källorna" in unknown.content[0].text
+
+
+@pytest.mark.parametrize("message", ["", "   "])
+def test_bad_input_is_refused_in_swedish_by_the_pipeline(assistant, message):
+    from assistant.answering.extractive import QuestionError
+
+    with pytest.raises(QuestionError, match="Frågan är tom"):
+        assistant.respond(message)
