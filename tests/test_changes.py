@@ -1,17 +1,21 @@
 """The change guide: bill commentary parser on fixture pages, the text-based
 alignment on known pairs, diffs, comparisons and change questions."""
 
+import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
 from assistant.changes.bill_commentary import old_references, parse_commentary
-from assistant.changes.compare import compare, render_comparison_html, render_comparison_text
+from assistant.changes.compare import RELATION_SV, compare, render_comparison_html, render_comparison_text
 from assistant.changes.concordance import RELATIONS, Concordance, apply_bill, build_concordance, units
-from assistant.changes.diff import render_html, render_text, word_diff
+from assistant.changes.diff import SentenceChange, render_html, render_text, summarize, word_diff
+from assistant.changes.overview import ALL_CHAPTERS, chapter_choices, filter_groups, overview, render_markdown
+from assistant.changes.overview import render_html as overview_html
 
 PAGES = [
     (812, """20 kap. Bedömning och utredning av barns och ungas behov av skydd eller stöd
@@ -56,7 +60,7 @@ def test_word_diff_round_trips_and_renders():
     assert "".join(o.text for o in ops if o.op != "delete") == new
     assert "[-skall-]" in render_text(ops) and "{+ska+}" in render_text(ops) and "{+omedelbar+}" in render_text(ops)
     html = render_html(word_diff("a <b>", "a <c>"))
-    assert "<del>&lt;b&gt;</del>" in html and "<ins>&lt;c&gt;</ins>" in html
+    assert "<del>b</del>" in html and "<ins>c</ins>" in html and "&lt;" in html and "<b>" not in html and "<c>" not in html
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +143,154 @@ def test_cli_concordance_json_and_compare(indexed_settings):
     assert out.returncode == 0 and "SFS 2025:400 20 kap. 2 §" in out.stdout
     out = subprocess.run([sys.executable, "-m", "assistant", "changes"], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0 and "# Nytt från 1 juli 2025" in out.stdout and "**Ny**" in out.stdout
+
+
+def _punctuation_only_replacements(ops) -> list[tuple[str, str]]:
+    """delete+insert runs whose words are the same once punctuation is ignored."""
+    def words(text: str) -> list[str]:
+        return re.findall(r"\w+", text.lower())
+
+    return [(a.text, b.text) for a, b in zip(ops, ops[1:])
+            if a.op == "delete" and b.op == "insert" and words(a.text) and words(a.text) == words(b.text)]
+
+
+def test_word_diff_treats_punctuation_as_its_own_token():
+    old, new = "om det inte finns synnerliga skäl fattas beslut", "om det finns synnerliga skäl, fattas beslut"
+    ops = word_diff(old, new)
+    assert [o.text.strip() for o in ops if o.op == "insert"] == [","]
+    assert [o.text.strip() for o in ops if o.op == "delete"] == ["inte"]
+    assert "".join(o.text for o in ops if o.op != "delete") == new
+    assert not _punctuation_only_replacements(word_diff("barn eller unga ska", "barn eller unga, ska"))
+    assert all(o.op == "equal" for o in word_diff("enligt 1–9 §§", "enligt 1-9 §§"))
+
+
+def _row(old: str, new: str) -> SentenceChange:
+    return SentenceChange("changed", old, new, word_diff(old, new), 0.8)
+
+
+def test_summary_names_deadline_actor_duty_and_wording():
+    deadline = summarize([_row("Beslutet ska fattas inom fjorton dagar.", "Beslutet ska fattas inom en månad.")])
+    assert "tidsfrist" in deadline and "fjorton dagar" in deadline and "en månad" in deadline
+    actor = summarize([_row("Kommunen ska erbjuda stöd.", "Socialnämnden ska erbjuda stöd.")])
+    assert "aktör" in actor and "kommunen" in actor and "socialnämnden" in actor.lower()
+    added = summarize([SentenceChange("same", "A b c.", "A b c."),
+                       SentenceChange("added", "", "Nämnden får inte lämna ut uppgifterna.")])
+    assert "förbud" in added and "tillagd" in added
+    removed = summarize([SentenceChange("removed", "Beslutet ska vara skriftligt.", "")])
+    assert "borttagen" in removed and "skyldighet" in removed
+    assert summarize([_row("Nämnden skall pröva frågan.", "Nämnden ska pröva frågan.")]) == "endast språkliga ändringar"
+    assert summarize([SentenceChange("added", "", "Detta gäller även barn.")]) == "ny mening"
+
+
+def _changes(c):
+    return {(ch.old, ch.new): ch for ch in c.changes}
+
+
+def _deleted(ch) -> str:
+    return " ".join(op.text for s in ch.sentences for op in s.ops if op.op == "delete")
+
+
+def test_split_paragraph_distributes_old_sentences(concordance, retriever):
+    c = compare("11 kap. 1 a § gamla SoL", retriever, concordance)
+    old = "SFS 2001:453 11 kap. 1 a §"
+    changes = _changes(c)
+    first = changes[(old, "SFS 2025:400 20 kap. 1 §")]
+    second = changes[(old, "SFS 2025:400 20 kap. 2 §")]
+    # 20 kap. 1 § (omedelbar skyddsbedömning) holds the first stycke only
+    assert "fjorton dagar" not in _deleted(first) and "fjorton dagar" not in " ".join(s.old for s in first.sentences)
+    assert any("omedelbart skydd" in s.old for s in first.sentences)
+    # 20 kap. 2 § (förhandsbedömning) holds the second stycke only
+    assert "omedelbart skydd" not in " ".join(s.old for s in second.sentences)
+    assert any("fjorton dagar" in s.old and "fjorton dagar" in s.new for s in second.sentences)
+    assert "fjorton dagar" not in _deleted(second)
+    # every old sentence is shown once, across the pairs
+    olds = [s.old for ch in (first, second) for s in ch.sentences if s.old]
+    assert len(olds) == len(set(olds)) == 4
+    # the amendment note is not part of the diff
+    assert not any("2012:776" in op.text for _, _, ops in c.diffs for op in ops)
+    # the summaries say what changed, in Swedish
+    assert "personakt" in first.summary and "skyldighet" in first.summary
+    assert "förlängas" in second.summary and "befogenhet" in second.summary
+    assert all(ch.summary != "endast språkliga ändringar" for ch in (first, second))
+    assert [(o, n) for o, n, _ in c.diffs] == [(ch.old, ch.new) for ch in c.changes]
+    json.dumps(dataclasses.asdict(c), ensure_ascii=False)
+    # asked from the new side, the sentences that went to 20 kap. 2 § are not shown as removed
+    back = compare("20 kap. 1 §", retriever, concordance)
+    assert [(ch.old, ch.new) for ch in back.changes] == [(old, "SFS 2025:400 20 kap. 1 §")]
+    assert "fjorton dagar" not in _deleted(back.changes[0])
+
+
+def test_comparison_html_is_compact_and_swedish(concordance, retriever):
+    c = compare("11 kap. 1 a § gamla SoL", retriever, concordance)
+    page = render_comparison_html(c)
+    for cls in ("comparison", "sides", "side", "passage", "diff"):
+        assert f"class='{cls}" in page
+    assert page.count("<details class='pair'>") == len(c.changes) - 1 >= 1
+    assert page.count("target='_blank' rel='noopener'") == len(c.old) + len(c.new)
+    assert all(ch.summary in page.replace("&#x27;", "'") for ch in c.changes)
+    visible = re.sub(r"<[^>]+>", " ", page)
+    for english in ("split", "reworded", "same_wording", "merged", "moved_in_part", "removed", "added", "changed"):
+        assert not re.search(rf"\b{english}\b", visible), english
+    text = render_comparison_text(c)
+    assert all(ch.summary in text for ch in c.changes) and "Lag (2012:776)" not in text
+
+
+def test_no_diff_replaces_a_word_by_itself_with_punctuation(concordance, retriever):
+    for pair in concordance.pairs:
+        if not pair.old or not pair.new:
+            continue
+        c = compare(pair.old, retriever, concordance)
+        for old, new, ops in c.diffs:
+            assert not _punctuation_only_replacements(ops), (old, new)
+            assert "".join(o.text for o in ops if o.op != "insert").count("Lag (") == 0, (old, new)
+        for ch in c.changes:
+            assert ch.summary and ch.sentences
+
+
+@pytest.fixture(scope="module")
+def groups(concordance, retriever):
+    return overview(concordance, retriever)
+
+
+def _items(page: str) -> list[str]:
+    return re.findall(r"<li class='overview-item[^']*'>.*?</li>", page)
+
+
+def test_overview_html_filters_by_chapter_and_query(groups, concordance):
+    assert chapter_choices(groups)[0] == ALL_CHAPTERS and set(chapter_choices(groups)[1:]) == set(groups)
+    assert all(it.url.startswith("http") and it.chapter for items in groups.values() for it in items)
+    full = overview_html(groups, concordance.basis)
+    assert len(_items(full)) == sum(len(v) for v in groups.values())
+    key = next(k for k in groups if k.startswith("20 kap.")) if any(k.startswith("20 kap.") for k in groups) else next(iter(groups))
+    number = key.split(" kap.")[0]
+    for chapter in (key, f"{number} kap.", number):
+        page = overview_html(groups, concordance.basis, chapter=chapter)
+        items = _items(page)
+        assert len(items) == len(groups[key])
+        assert re.findall(r"<h4>(.*?)</h4>", page) == [key]
+        assert all("href='http" in li and "target='_blank' rel='noopener'" in li for li in items)
+        assert all(re.search(r"\b(Ny|Ändrad)</span>", li) for li in items)
+    word = groups[key][0].heading.split()[0]
+    page = overview_html(groups, concordance.basis, query=word.upper())
+    expected = {it.label for items in filter_groups(groups, None, word).values() for it in items}
+    expected_direct = {it.label for items in groups.values() for it in items
+                       if word.lower() in f"{it.label} {it.heading} {it.detail}".lower()}
+    assert expected == expected_direct and groups[key][0].label in expected
+    shown = set(re.findall(r"title='(SFS [^']*?) \(officiell text\)'", page))
+    assert shown == expected and len(_items(page)) == len(expected)
+    both = overview_html(groups, concordance.basis, chapter=number, query=word)
+    assert all(f"{number} kap." in t for t in re.findall(r"title='(SFS [^']*?) \(officiell", both))
+    empty = overview_html(groups, concordance.basis, chapter=number, query="zzzqqq")
+    assert not _items(empty) and "Inga" in empty and "hittades" in empty
+
+
+def test_overview_relations_are_swedish(groups, concordance):
+    changed = [it for items in groups.values() for it in items if it.kind == "changed"]
+    assert changed
+    for it in changed:
+        assert any(sv in it.detail for sv in RELATION_SV.values()), it.detail
+        assert not any(re.search(rf"\b{r}\b", it.detail) for r in RELATIONS), it.detail
+        assert re.search(r"\d+ % ändrat", it.detail)
+    md = render_markdown(groups, concordance.basis)
+    assert not any(re.search(rf"\b{r}\b", md) for r in RELATIONS)
+    assert "](http" in md and "**Ny**" in md
