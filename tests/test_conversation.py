@@ -35,10 +35,10 @@ def _cli(settings, *args: str) -> subprocess.CompletedProcess:
 
 def _mcp(url: str, calls: list[tuple[str, dict]]):
     from mcp import ClientSession
-    from mcp.client.streamable_http import streamablehttp_client
+    from mcp.client.streamable_http import streamable_http_client
 
     async def run():
-        async with streamablehttp_client(url) as (read, write, _):
+        async with streamable_http_client(url) as (read, write, _):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 tools = [t.name for t in (await session.list_tools()).tools]
@@ -135,3 +135,20 @@ def test_bad_input_is_refused_in_swedish_by_the_pipeline(assistant, message):
 
     with pytest.raises(QuestionError, match="Frågan är tom"):
         assistant.respond(message)
+
+
+def test_a_conversation_of_new_questions_is_never_glued(assistant):
+    """The issue's conversation: after a förhandsbedömning question, every new
+    question with its own topic is answered as if asked alone."""
+    messages = ["Hur lång tid har nämnden på sig för en förhandsbedömning?", "Vad är familjehem?",
+                "Vem är skyldig att anmäla oro för att ett barn far illa?",
+                "Om en förälder sitter häktad, vem ansöker om insatser för barnet?",
+                "Det här med lex Sarah, vem rapporterar?", "För vilka gäller hemtjänst utan behovsprövning?",
+                "Får kommunen ta ut avgift för hemtjänst?", "Vad är en SIP?"]
+    history: list[str] = []
+    for message in messages:
+        turn = assistant.respond(message, history)
+        assert not turn.follow_up and turn.question == message
+        assert turn.cited_labels() == assistant.respond(message).cited_labels()
+        history.append(turn.message)
+    assert assistant.respond("Vad är familjehem?", messages[:1]).cited_labels()[0] == "SFS 2025:400 9 kap. 2 §"

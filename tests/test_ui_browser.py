@@ -63,29 +63,85 @@ def test_chat_in_a_real_browser(app_url):
         browser.close()
 
 
+def _ask(page, question: str):
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+
+
+def test_citations_link_to_their_passages_at_both_widths(app_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        for width in (1400, 390):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(app_url)
+            _ask(page, "Hur lång tid har socialnämnden på sig att göra en förhandsbedömning?")
+            cite = page.locator("#chatbot a.cite").first
+            expect(cite).to_be_visible(timeout=30_000)
+            assert cite.get_attribute("href") == "#passage-1"
+            passage = page.locator("#passage-1")
+            expect(passage).to_contain_text("SFS 2025:400 20 kap. 2 §")
+            expect(passage).to_contain_text("Socialtjänstlag (2025:400)")  # the document's title
+            expect(passage).to_contain_text("Riksdagen")  # and its publisher
+            expect(passage.locator(".kind")).to_have_text("lagtext")
+            page.evaluate("window.scrollTo(0, 0)")
+            cite.click()
+            expect(passage).to_have_class(re.compile(r"\bflash\b"))
+            expect(passage).to_be_in_viewport()
+            page.screenshot(path=str(ARTIFACTS / f"answer-{width}.png"), full_page=True)
+
+            # An article is never shown as law: its tag says so, beside its title.
+            page.get_by_label("Artiklar och regeringens sidor").check()
+            _ask(page, "Vad säger regeringen om varför det behövs en ny socialtjänstlag?")
+            tag = page.locator("#passages .kind-article").first
+            expect(tag).to_have_text("artikel – inte lagtext", timeout=30_000)
+            expect(page.locator("#passages .passage .source").first).not_to_be_empty()
+            assert "regeringen" in page.locator("#passages").inner_text().lower()
+            page.screenshot(path=str(ARTIFACTS / f"article-{width}.png"), full_page=True)
+            page.close()
+        browser.close()
+
+
 def test_change_guide_in_the_browser(app_url):
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url)
-        page.locator("#question textarea").fill("Vad motsvarar 11 kap. 1 a § i gamla SoL?")
-        page.locator("#send").click()
-        passages = page.locator("#passages")
-        expect(passages).to_contain_text("Ändringar ord för ord", timeout=30_000)
-        expect(passages).to_contain_text("SFS 2025:400 20 kap. 2 §")
-        expect(passages.locator("ins").first).to_be_visible()
-        expect(passages.locator("del").first).to_be_visible()
-        expect(page.locator("#chatbot")).to_contain_text("härledd ur lagtexterna")
-        page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+        for width in (1400, 390):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(app_url)
+            _ask(page, "Vad motsvarar 11 kap. 1 a § i gamla SoL?")
+            passages = page.locator("#passages")
+            expect(passages).to_contain_text("SFS 2025:400 20 kap. 2 §", timeout=30_000)
+            expect(passages.locator("ins").first).to_be_visible()
+            expect(page.locator("#chatbot")).to_contain_text("härledd ur lagtexterna")
+            # One sentence-aligned diff per old -> new pair; every pair after the first is collapsed.
+            blocks = passages.locator("details")
+            assert blocks.count() >= 1 and blocks.first.get_attribute("open") is None
+            text = passages.inner_text()
+            assert not re.search(r"\b(split|reworded|merged|same_wording|moved_in_part)\b", text)
+            page.screenshot(path=str(ARTIFACTS / f"compare-{width}.png"), full_page=True)
 
-        page.get_by_role("tab", name="Nytt från 1 juli 2025").click()
-        overview = page.locator("#overview")
-        expect(overview).to_contain_text("Nytt från 1 juli 2025", timeout=30_000)
-        expect(overview).to_contain_text("SFS 2025:400 6 kap.")
-        page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+            page.get_by_role("tab", name="Nytt från 1 juli 2025").click()
+            overview = page.locator("#overview")
+            expect(overview.locator("a[href*='#K6P']").first).to_be_attached(timeout=30_000)
+            everything = overview.locator("a").count()
+            page.locator("#overview-chapter input").click()
+            page.get_by_role("option", name=re.compile(r"^20 kap\.")).click()
+            expect(overview.locator("a[href*='#K6P']")).to_have_count(0, timeout=15_000)
+            links = overview.locator("a")
+            assert 0 < links.count() < everything
+            assert all(links.nth(i).inner_text().startswith("20 kap.") for i in range(links.count()))
+            assert all("#K20P" in (links.nth(i).get_attribute("href") or "") for i in range(links.count()))
+            page.locator("#overview-query input, #overview-query textarea").first.fill("förhandsbedömning")
+            expect(overview.locator("a[href*='#K20P']").first).to_be_attached(timeout=15_000)
+            page.locator("#overview-query input, #overview-query textarea").first.fill("ordsomintefinns")
+            expect(overview).to_contain_text("Inga nya eller ändrade bestämmelser", timeout=15_000)
+            page.screenshot(path=str(ARTIFACTS / f"overview-{width}.png"), full_page=True)
+            page.close()
         browser.close()
 
 
@@ -169,9 +225,13 @@ def test_reform_tab_in_the_browser(app_url, tmp_path):
     plan_name = f"Testkommun {int(time.time())}"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+        # Gradio's own labels follow the browser's language: Swedish in a Swedish browser.
+        page = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True, locale="sv-SE")
         page.goto(app_url)
         page.get_by_role("tab", name="Omställning").click()
+        upload = page.locator("#insatser-csv")
+        expect(upload).to_contain_text("Släpp fil här")
+        assert "Drop File" not in upload.inner_text()
         page.locator("#insatser-csv input[type=file]").set_input_files(str(csv_path))
         page.locator("#insatser-run").click()
         expect(page.locator("#insatser-status")).to_contain_text("20 insatser kartlagda", timeout=60_000)

@@ -87,6 +87,9 @@ def answer_changes(question: str, answerer, concordance: Concordance, date: str,
             if old:
                 basis = "enligt propositionen" if pair.basis == "bill" else "härlett ur lagtexterna"
                 lines.append(f"Motsvarar **{pair.old}** i gamla lagen ({RELATION_SV[pair.relation]}, {basis}): {cite(old[0], guide)}")
+    if not answer.citations:  # no paragraph of the new law on the topic: the plain cited answer
+        base.question = question
+        return base
     answer.text = "\n".join(lines)
     answer.notes.append("SFS 2001:453 upphävdes den 1 juli 2025.")
     return answer

@@ -8,6 +8,7 @@ nearest passages instead.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -74,9 +75,20 @@ class QuestionError(ValueError):
     """Bad input; the message is shown to the user as it is (Swedish)."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def validate_question(question: str | None, max_chars: int) -> str:
+    """The question, stripped; QuestionError (Swedish) for empty, over-long or
+    unreadable text (invalid UTF-8 read as lone surrogates, control characters)."""
     if question is None or not question.strip():
         raise QuestionError("Frågan är tom. Skriv en fråga om socialtjänstlagen.")
+    if _SURROGATE.search(question):
+        raise QuestionError("Frågan innehåller tecken som inte kan läsas (ogiltig UTF-8, t.ex. från en terminal med "
+                            "annan teckenkodning). Skriv om frågan med vanliga tecken.")
+    if _CONTROL.search(question):
+        raise QuestionError("Frågan innehåller styrtecken som inte hör hemma i text. Skriv om frågan med vanliga tecken.")
     question = question.strip()
     if len(question) > max_chars:
         raise QuestionError(

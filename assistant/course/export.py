@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assistant.course.modules import RenderedModule
 from assistant.course.quiz import QuizItem
+from assistant.privacy import mask_personnummer
 
 
 def _footer(versions: list[str]) -> list[str]:
@@ -60,6 +61,7 @@ def session_markdown(history: list[dict], versions: list[str]) -> str:
         if isinstance(content, list):
             content = " ".join(c.get("text", "") for c in content if isinstance(c, dict))
         content = re.sub(r"<details>.*?</details>", "", str(content), flags=re.S)
+        content = mask_personnummer(content)[0]  # the history comes from the page: mask it again
         lines += [f"## {who}", "", content, ""]
     return "\n".join(lines + _footer(versions)) + "\n"
 

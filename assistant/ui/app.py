@@ -6,10 +6,15 @@ dict, and `/chat` (the chat turn the page itself uses).
 
 from __future__ import annotations
 
+import html
+import logging
 import os
 import threading
 
+from assistant.ui import downloads
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry: questions stay here
+downloads.private_dir()  # Gradio's cache (uploads, downloads) in a private directory, set before Gradio loads
 
 import gradio as gr  # noqa: E402
 
@@ -18,9 +23,11 @@ from assistant.changes.compare import (  # noqa: E402
     render_comparison_html,
     render_comparison_text,
 )
+from assistant.changes.overview import ALL_CHAPTERS, chapter_choices, render_html  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.conversation import Assistant  # noqa: E402
 from assistant.privacy import mask_personnummer  # noqa: E402
+from assistant.ui import downloads  # noqa: E402
 from assistant.ui.chat import (  # noqa: E402
     SOURCE_CHOICES,
     FeedbackLog,
@@ -56,16 +63,23 @@ CSS = """
 .passage .kind-article {border-color: #b45309; color: #7c2d12; background: #fff7ed; font-weight: 600;}
 .passage:target, .passage.flash {outline: 3px solid #d97706; background: #fffbeb;}
 a.cite {text-decoration: none; font-weight: 600;}
+.comparison .relation {margin: 4px 0;} .comparison .legend, .comparison .elsewhere {color: #666; font-size: 0.9em;}
+.comparison details.fulltext summary, .comparison details.pair > summary {cursor: pointer;}
+.comparison .pair {margin: 10px 0; border-top: 1px solid #e5e7eb; padding-top: 6px;}
+.comparison .pair-summary {font-weight: 600;} .comparison .summary-text {font-weight: normal;}
+.diff .sentence {display: block; margin: 4px 0;} .diff .sentence.same {color: #777;}
+.diff .sentence .tag {font-size: 0.8em; font-weight: 700; margin-right: 4px;}
+@media (max-width: 700px) {.comparison .sides {flex-direction: column;}}
+.overview ul.overview-items {margin: 2px 0 10px; padding-left: 18px;} .overview-chapter h4 {margin: 12px 0 2px;}
+.overview .tag {display: inline-block; font-size: 0.8em; padding: 0 6px; border-radius: 3px; border: 1px solid #999;
+  margin-right: 4px;}
+.overview .tag-new {border-color: #15803d; color: #14532d; background: #f0fdf4; font-weight: 600;}
+.overview .detail, .overview-count {color: #666; font-size: 0.9em;}
 .table-wrap, #insatser {overflow-x: auto;}
 """
 
 # Clicking [n] in an answer scrolls to the cited passage beside it and highlights it.
 HEAD = """<script>
-// The page is Swedish whatever the browser's language (Gradio's own labels follow navigator.language).
-try {
-  Object.defineProperty(navigator, 'language', {get: () => 'sv-SE'});
-  Object.defineProperty(navigator, 'languages', {get: () => ['sv-SE', 'sv']});
-} catch (e) {}
 document.addEventListener('click', (event) => {
   const link = event.target.closest('a[href^="#passage-"]');
   if (!link) return;
@@ -84,6 +98,16 @@ NOTICE = (
     "Personnummer tas bort automatiskt och sparas aldrig. Svaren är citat ur lagtexten och "
     "de andra källorna – kontrollera alltid mot den officiella texten.</div>"
 )
+
+
+log = logging.getLogger("assistant.server")
+
+
+def refused(exc: Exception, where: str) -> gr.Error:
+    """A bad question: one log line without the question, and the Swedish
+    message for the user (no traceback in the server log)."""
+    log.info("%s: fråga avvisad (%s)", where, exc.__class__.__name__)
+    return gr.Error(str(exc), print_exception=False)
 
 
 class AnswerService:
@@ -121,9 +145,9 @@ class AnswerService:
 
     def get(self, timeout: float = 60.0) -> Assistant:
         if not self.ready.wait(timeout):
-            raise gr.Error("Indexet laddas fortfarande. Försök igen om en stund.")
+            raise gr.Error("Indexet laddas fortfarande. Försök igen om en stund.", print_exception=False)
         if self.error:
-            raise gr.Error(f"Assistenten kan inte svara: {self.error}")
+            raise gr.Error(f"Assistenten kan inte svara: {self.error}", print_exception=False)
         return self.assistant
 
 
@@ -164,7 +188,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         try:
             turn = service.get().respond(question or "", filters=filters_from_choices(sources))
         except QuestionError as exc:
-            raise gr.Error(str(exc)) from None
+            raise refused(exc, "/fraga") from None
         return turn.to_dict()
 
     def chat(message: str, history: list, sources: list[str], answers: list):
@@ -185,6 +209,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                     turn[1] = {"role": "assistant", "content": progress}
                     yield "", history + turn, gr.update(), gr.update(), answers
         except QuestionError as exc:
+            refused(exc, "/chat")
             turn[1] = {"role": "assistant", "content": f"**Fel:** {exc}"}
             yield "", history + turn, gr.update(), gr.update(), answers + [None]
             return
@@ -207,7 +232,8 @@ def build_app(settings: Settings) -> gr.Blocks:
         feedback.record("upp" if data.liked else "ned", answer, question, include_question)
         gr.Info("Tack för återkopplingen!")
 
-    with gr.Blocks(title="Socialtjänstlagen – frågor med källor") as demo:
+    with gr.Blocks(title="Socialtjänstlagen – frågor med källor",
+                   delete_cache=(600, downloads.MAX_AGE_S)) as demo:
         gr.Markdown("# Socialtjänstlagen – frågor med källor\nSvar ur nya socialtjänstlagen (SFS 2025:400), "
                     "gamla lagen (SFS 2001:453), förarbetena och artiklar – alltid med citat och källa.")
         gr.HTML(NOTICE)
@@ -237,7 +263,12 @@ def build_app(settings: Settings) -> gr.Blocks:
                         label="Spara min fråga tillsammans med tumme upp/ned (annars sparas bara betyget)",
                         value=False, elem_id="include-question")
             with gr.Tab("Nytt från 1 juli 2025", id="changes-tab"):
-                overview_md = gr.Markdown("Översikten laddas …", elem_id="overview")
+                with gr.Row():
+                    overview_chapter = gr.Dropdown([ALL_CHAPTERS], value=ALL_CHAPTERS, label="Kapitel",
+                                                   elem_id="overview-chapter")
+                    overview_query = gr.Textbox(label="Sök i översikten", placeholder="T.ex. förhandsbedömning",
+                                                elem_id="overview-query")
+                overview_html = gr.HTML("<p>Översikten laddas …</p>", elem_id="overview")
             build_course_tab(service)
             build_reform_tab(service, settings, demo)
 
@@ -249,25 +280,29 @@ def build_app(settings: Settings) -> gr.Blocks:
                     None, [chatbot, passages, copy, answers], api_visibility="private")
         def session_pdf(history):
             from assistant.course.export import markdown_to_pdf, session_markdown
-            from assistant.ui.course_tab import _write
 
             if not history:
-                raise gr.Error("Samtalet är tomt.")
-            return _write(markdown_to_pdf(session_markdown(history, service.versions), "Samtal"), "samtal.pdf")
+                raise gr.Error("Samtalet är tomt.", print_exception=False)
+            return downloads.write(markdown_to_pdf(session_markdown(history, service.versions), "Samtal"), "samtal.pdf")
 
         session_btn.click(session_pdf, chatbot, session_file, api_visibility="private")
         chatbot.like(on_like, [answers, chatbot, include_question], None, api_visibility="private")
         gr.api(ask, api_name="fraga")
 
-        def load_overview():
+        def show_overview(chapter: str | None = None, query: str | None = None) -> str:
             service.ready.wait(120)
             if service.error:
-                return f"Översikten kan inte visas: {service.error}"
-            from assistant.changes.overview import render_markdown
+                return f"<p>Översikten kan inte visas: {html.escape(service.error)}</p>"
+            return render_html(service.overview, service.basis, chapter=chapter, query=query)
 
-            return render_markdown(service.overview, service.basis)
+        def load_overview():
+            page = show_overview()
+            choices = chapter_choices(service.overview) if not service.error else [ALL_CHAPTERS]
+            return page, gr.update(choices=choices, value=ALL_CHAPTERS)
 
-        demo.load(load_overview, None, overview_md, api_visibility="private")
+        demo.load(load_overview, None, [overview_html, overview_chapter], api_visibility="private")
+        overview_chapter.change(show_overview, [overview_chapter, overview_query], overview_html, api_visibility="private")
+        overview_query.change(show_overview, [overview_chapter, overview_query], overview_html, api_visibility="private")
     demo.queue(default_concurrency_limit=4)
     demo.service = service
     return demo
@@ -276,7 +311,12 @@ def build_app(settings: Settings) -> gr.Blocks:
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, prevent_thread_lock: bool = False,
           mcp_port: int | None = None):
     """The chat page and its API; with `mcp_port`, the MCP server beside it on
-    the same Assistant."""
+    the same Assistant. Every file the server writes is readable by its user only."""
+    os.umask(0o077)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for noisy in ("httpx", "httpcore", "urllib3", "chromadb", "mcp"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     demo = build_app(settings)
     if mcp_port:
         from assistant.mcp_server import serve_http_in_thread

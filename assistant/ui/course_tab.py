@@ -3,9 +3,7 @@ quiz with instant feedback, download the handout and the quiz as PDF."""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import asdict
-from pathlib import Path
 
 import gradio as gr
 
@@ -13,15 +11,9 @@ from assistant.course import module_passages
 from assistant.course.export import markdown_to_pdf, module_markdown, quiz_markdown
 from assistant.course.modules import find_module, load_modules, render_module
 from assistant.course.quiz import QuizItem, generate_quiz, grade
+from assistant.ui import downloads
 
 QUIZ_SIZE = 10
-
-
-def _write(data: bytes, name: str) -> str:
-    directory = Path(tempfile.mkdtemp(prefix="handout-"))
-    path = directory / name
-    path.write_bytes(data)
-    return str(path)
 
 
 def build_course_tab(service) -> None:
@@ -75,7 +67,7 @@ def build_course_tab(service) -> None:
     def handout(title):
         md, _ = show(title)
         module = module_of(title)
-        return _write(markdown_to_pdf(md, module.title), f"{module.id}.pdf")
+        return downloads.write(markdown_to_pdf(md, module.title), f"{module.id}.pdf")
 
     def quiz_pdf(state, title):
         if not state:
@@ -83,7 +75,7 @@ def build_course_tab(service) -> None:
         module = module_of(title)
         items = [QuizItem(**x) for x in state["items"]]
         md = quiz_markdown(items, module.title, with_key=True, versions=service.versions)
-        return _write(markdown_to_pdf(md, f"Quiz: {module.title}"), f"{module.id}-quiz-facit.pdf")
+        return downloads.write(markdown_to_pdf(md, f"Quiz: {module.title}"), f"{module.id}-quiz-facit.pdf")
 
     with gr.Tab("Utbildning", id="course-tab"):
         with gr.Row():

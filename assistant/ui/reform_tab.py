@@ -10,7 +10,7 @@ import gradio as gr
 from assistant.course.export import markdown_to_pdf
 from assistant.reform.insatser import HEADER, CsvError, InsatsMapper, parse_typed, read_csv, rows, to_csv, to_markdown
 from assistant.reform.plan import ConflictError, PlanError, PlanStore, load_checklist, plan_markdown
-from assistant.ui.course_tab import _write
+from assistant.ui import downloads
 
 # The page shows the short, decisive columns first so they fit on screen; the
 # exports keep HEADER's order.
@@ -65,11 +65,11 @@ def build_reform_tab(service, settings, demo) -> None:
         if not mappings:
             raise gr.Error("Kartlägg insatserna först.")
         if kind == "csv":
-            return _write(to_csv(mappings).encode("utf-8-sig"), "insatskartlaggning.csv")
+            return downloads.write(to_csv(mappings).encode("utf-8-sig"), "insatskartlaggning.csv")
         md = to_markdown(mappings, service.versions)
         if kind == "md":
-            return _write(md.encode("utf-8"), "insatskartlaggning.md")
-        return _write(markdown_to_pdf(md, "Insatskartläggning"), "insatskartlaggning.pdf")
+            return downloads.write(md.encode("utf-8"), "insatskartlaggning.md")
+        return downloads.write(markdown_to_pdf(md, "Insatskartläggning"), "insatskartlaggning.pdf")
 
     def plan_table(name):
         if not name:
@@ -122,7 +122,7 @@ def build_reform_tab(service, settings, demo) -> None:
         if not plan:
             raise gr.Error("Välj en plan först.")
         md = plan_markdown(plan, store.items(plan), service.get().retriever, service.versions)
-        return _write(markdown_to_pdf(md, f"Omställningsplan: {plan}"), "omstallningsplan.pdf")
+        return downloads.write(markdown_to_pdf(md, f"Omställningsplan: {plan}"), "omstallningsplan.pdf")
 
     with gr.Tab("Omställning", id="reform-tab"):
         with gr.Tab("Insatskartläggning", id="insatser-tab"):

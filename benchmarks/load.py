@@ -1,0 +1,122 @@
+"""Load test of the real server (numbers printed, never asserted).
+
+    python benchmarks/load.py [--data-dir DIR] [--users 1 10 50 200] [--questions-per-user 4]
+
+Starts `assistant serve` on a free loopback port (the index must exist in the
+data dir; default: the project's), then for each number of simultaneous users
+runs that many clients at once, each asking its questions one after another
+through the named API `/fraga` (gradio_client, as an integration would), and
+prints p50 / p95 / max latency per question, throughput and errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout: float = 180) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"the server did not start at {url}")
+
+
+def questions() -> list[str]:
+    rows = [json.loads(line) for line in (ROOT / "evals" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [r["question"] for r in rows if r.get("expected")]
+
+
+def run(url: str, users: int, per_user: int, pool: list[str]) -> dict:
+    from gradio_client import Client
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def user(i: int) -> None:
+        try:
+            client = Client(url, verbose=False)
+        except Exception as exc:  # counted, not raised: the table shows it
+            with lock:
+                errors.append(f"connect: {exc.__class__.__name__}")
+            return
+        for j in range(per_user):
+            q = pool[(i * per_user + j) % len(pool)]
+            t = time.perf_counter()
+            try:
+                result = client.predict(q, [], api_name="/fraga")
+                ok = bool(result.get("citations")) or result.get("abstained")
+            except Exception as exc:
+                ok, result = False, exc
+            with lock:
+                latencies.append(time.perf_counter() - t)
+                if not ok:
+                    errors.append(str(result)[:80])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=users) as ex:
+        list(ex.map(user, range(users)))
+    wall = time.perf_counter() - started
+    return {"users": users, "questions": len(latencies), "p50_s": pct(latencies, 0.5), "p95_s": pct(latencies, 0.95),
+            "max_s": max(latencies, default=float("nan")), "per_s": len(latencies) / wall, "errors": len(errors),
+            "error_examples": errors[:3]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", default=os.environ.get("ASSISTANT_DATA_DIR", str(ROOT / "data")))
+    parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 50, 200])
+    parser.add_argument("--questions-per-user", type=int, default=4)
+    args = parser.parse_args()
+    if not (Path(args.data_dir) / "index" / "passages.jsonl").exists():
+        raise SystemExit(f"no index in {args.data_dir}: run `assistant ingest` first")
+    port = free_port()
+    env = os.environ | {"ASSISTANT_DATA_DIR": args.data_dir}
+    server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_until_up(url)
+        pool = questions()
+        run(url, 1, 2, pool)  # the index loads in the background: wait for it
+        print(f"{'users':>6} {'questions':>9} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'q/s':>6} {'errors':>6}")
+        for users in args.users:
+            r = run(url, users, args.questions_per_user, pool)
+            print(f"{r['users']:>6} {r['questions']:>9} {r['p50_s']:>7.2f} {r['p95_s']:>7.2f} {r['max_s']:>7.2f} "
+                  f"{r['per_s']:>6.1f} {r['errors']:>6}" + (f"  e.g. {r['error_examples']}" if r["errors"] else ""))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
