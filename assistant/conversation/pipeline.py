@@ -112,11 +112,12 @@ _CONCORDANCE_LOCK = threading.Lock()
 
 def load_concordance(settings: Settings, retriever: HybridRetriever) -> Concordance:
     """The concordance for this retriever's index (built once, then cached on disk and here)."""
-    key = (id(retriever), str(settings.index_dir))
+    index_dir = retriever.settings.index_dir  # the generation the retriever reads
+    key = (id(retriever), str(index_dir))
     with _CONCORDANCE_LOCK:
         if key not in _CONCORDANCES:  # the retriever is kept with it, so its id is never reused
             vectors = retriever.vectors if retriever.use_dense else None
-            _CONCORDANCES[key] = (retriever, Concordance.load_or_build(retriever.store, settings.index_dir, vectors))
+            _CONCORDANCES[key] = (retriever, Concordance.load_or_build(retriever.store, index_dir, vectors))
         return _CONCORDANCES[key][1]
 
 

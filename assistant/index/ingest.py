@@ -4,6 +4,8 @@ Idempotent and incremental: each document's raw bytes are hashed (with the parse
 version and the embedding model); an unchanged document is not touched, a changed
 one is re-parsed and re-embedded alone. A second ingest while one runs is refused
 (file lock). Unreadable documents are reported and skipped; the rest completes.
+Everything is built in a new generation beside the served index and switched to
+atomically once whole (see generations.py): a killed ingest changes nothing served.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
+import shutil
+import signal
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.index import generations
 from assistant.index.embeddings import canonical_model
 from assistant.index.store import PassageStore, write_atomic
 from assistant.parsing import DocumentError, parse_document
@@ -30,6 +36,12 @@ EMBEDDING_TEXT_VERSION = "3"  # bump when what is embedded changes (context, sen
 
 class IngestBusy(RuntimeError):
     pass
+
+
+def _checkpoint(stage: str) -> None:
+    """Where the tests kill an ingest (ASSISTANT_KILL_INGEST_AT=stage): a real SIGKILL."""
+    if os.environ.get("ASSISTANT_KILL_INGEST_AT") == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -46,6 +58,7 @@ class IngestReport:
     docs: list[DocReport] = field(default_factory=list)
     passages_total: int = 0
     embedded: int = 0
+    changed: bool = False  # anything written: a new generation is served
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -54,9 +67,9 @@ class IngestReport:
 
 
 @contextmanager
-def ingest_lock(index_dir: Path):
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / "ingest.lock", "w") as fh:
+def ingest_lock(data_dir: Path):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "ingest.lock", "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -98,100 +111,138 @@ def _fingerprint(data: bytes, settings: Settings) -> str:
 
 
 def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport:
+    """Update the index in a new generation; serve it once it is whole."""
     started = time.perf_counter()
+    served = settings.index_dir
+    with ingest_lock(Path(settings.data_dir)):
+        previous = generations.served(served)
+        new = generations.begin(served)
+        _checkpoint("copied")
+        try:
+            report = _update(replace(settings, index_path=str(new)), progress, log)
+            _checkpoint("updated")
+            state_path = new / "state.json"
+            state = json.loads(state_path.read_text(encoding="utf-8"))
+            state[generations.COMPLETE] = True
+            state["passages"] = report.passages_total
+            write_atomic(state_path, json.dumps(state, ensure_ascii=False, indent=1))
+            wrong = generations.problems(new, settings.embedding_model)
+            if wrong and report.passages_total:
+                raise generations.IndexIncomplete("det nya indexet är inte helt (" + "; ".join(wrong) + "); "
+                                                  "det gamla används fortfarande")
+            if previous is not None and not report.changed and not generations.problems(previous, settings.embedding_model):
+                shutil.rmtree(new)  # nothing changed: keep serving what is served
+            else:
+                _checkpoint("before-switch")
+                generations.commit(served, new)
+                generations.clean(served, keep_previous=previous)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _update(settings: Settings, progress: bool, log) -> IngestReport:
+    """The incremental update of one generation (settings.index_dir)."""
+    from assistant.index import snapshot
+    from assistant.index.keyword import KeywordIndex
+    from assistant.index.vectorstore import VectorStore
+
     index_dir = settings.index_dir
-    with ingest_lock(index_dir):
-        from assistant.index.keyword import KeywordIndex
-        from assistant.index.vectorstore import VectorStore
+    state_path = index_dir / "state.json"
+    store_path = index_dir / "passages.jsonl"
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    old_docs: dict = state.get("documents", {})
+    existing = PassageStore.load(store_path) if store_path.exists() else PassageStore([])
+    by_doc: dict[str, list[Passage]] = {}
+    for p in existing.passages:
+        by_doc.setdefault(p.doc_id, []).append(p)
 
-        state_path = index_dir / "state.json"
-        store_path = index_dir / "passages.jsonl"
-        state = json.loads(state_path.read_text()) if state_path.exists() else {}
-        old_docs: dict = state.get("documents", {})
-        existing = PassageStore.load(store_path) if store_path.exists() else PassageStore([])
-        by_doc: dict[str, list[Passage]] = {}
-        for p in existing.passages:
-            by_doc.setdefault(p.doc_id, []).append(p)
-
-        store = VectorStore(settings)
-        report = IngestReport()
-        docs = load_manifest(settings.manifest)
-        changed: dict[str, list[Passage]] = {}
-        new_state: dict = {}
-        for doc in docs:
-            located = locate(doc, settings)
-            if located.path is None:
-                report.docs.append(DocReport(doc.id, "missing", message="saknas: varken hämtad eller i spegeln (kör `assistant fetch`)"))
-                if doc.id in old_docs:
-                    new_state[doc.id] = old_docs[doc.id]
-                continue
-            data = located.path.read_bytes()
-            fp = _fingerprint(data, settings)
-            if old_docs.get(doc.id, {}).get("fingerprint") == fp and doc.id in by_doc:
+    store = VectorStore(settings)
+    report = IngestReport()
+    docs = load_manifest(settings.manifest)
+    changed: dict[str, list[Passage]] = {}
+    new_state: dict = {}
+    for doc in docs:
+        located = locate(doc, settings)
+        if located.path is None:
+            report.docs.append(DocReport(doc.id, "missing", message="saknas: varken hämtad eller i spegeln (kör `assistant fetch`)"))
+            if doc.id in old_docs:
                 new_state[doc.id] = old_docs[doc.id]
-                report.docs.append(DocReport(doc.id, "unchanged", located.origin, len(by_doc[doc.id])))
-                continue
-            try:
-                passages, warnings = parse_document(doc, located.path)
-            except DocumentError as exc:
-                report.docs.append(DocReport(doc.id, "failed", located.origin, message=f"{located.path}: {exc}"))
-                if doc.id in old_docs:
-                    new_state[doc.id] = old_docs[doc.id]  # keep the last good version
-                continue
-            changed[doc.id] = passages
-            new_state[doc.id] = {"fingerprint": fp, "path": str(located.path), "passages": len(passages)}
-            report.docs.append(DocReport(doc.id, "indexed", located.origin, len(passages), "; ".join(warnings)))
+            continue
+        data = located.path.read_bytes()
+        fp = _fingerprint(data, settings)
+        if old_docs.get(doc.id, {}).get("fingerprint") == fp and doc.id in by_doc:
+            new_state[doc.id] = old_docs[doc.id]
+            report.docs.append(DocReport(doc.id, "unchanged", located.origin, len(by_doc[doc.id])))
+            continue
+        try:
+            passages, warnings = parse_document(doc, located.path)
+        except DocumentError as exc:
+            report.docs.append(DocReport(doc.id, "failed", located.origin, message=f"{located.path}: {exc}"))
+            if doc.id in old_docs:
+                new_state[doc.id] = old_docs[doc.id]  # keep the last good version
+            continue
+        changed[doc.id] = passages
+        new_state[doc.id] = {"fingerprint": fp, "path": str(located.path), "passages": len(passages)}
+        report.docs.append(DocReport(doc.id, "indexed", located.origin, len(passages), "; ".join(warnings)))
 
-        manifest_ids = {d.id for d in docs}
-        removed = [doc_id for doc_id in by_doc if doc_id not in manifest_ids]
-        needs_vectors = False
-        if not changed and not removed:  # the vector store lost data (e.g. a new Chroma server)?
-            ids = {p.id for p in existing.passages}
-            needs_vectors = store.ids() != ids or store.sentence_passage_ids() != {
-                p.id for p, _, _ in sentence_rows(existing.passages)}
+    manifest_ids = {d.id for d in docs}
+    removed = [doc_id for doc_id in by_doc if doc_id not in manifest_ids]
+    needs_vectors = False
+    if not changed and not removed:  # the vector store lost data (e.g. a new Chroma server)?
+        ids = {p.id for p in existing.passages}
+        needs_vectors = store.ids() != ids or store.sentence_passage_ids() != {
+            p.id for p, _, _ in sentence_rows(existing.passages)}
 
-        if changed or removed or needs_vectors:
-            store.delete_documents(list(changed) + removed)
-            for doc_id in removed:
-                by_doc.pop(doc_id, None)
-            by_doc.update(changed)
-            to_embed = [p for pid in changed for p in changed[pid]]
-            if needs_vectors:
-                store.delete_documents(list(by_doc))
-                to_embed = [p for ps in by_doc.values() for p in ps]
-            _embed_and_add(store, to_embed, progress, log)
-            report.embedded = len(to_embed)
-            ordered = [p for doc in docs for p in by_doc.get(doc.id, [])]
-            passage_store = PassageStore(ordered)
-            KeywordIndex.build(ordered).save(index_dir / "bm25")
-            passage_store.save(store_path)
-        elif existing.passages and not KeywordIndex.is_current(index_dir / "bm25"):
-            # missing, or built by an older tokeniser or lexicon
-            KeywordIndex.build(existing.passages).save(index_dir / "bm25")
-            report.notes.append("nyckelordsindexet byggdes om (ny ordbehandling)")
-        from assistant.index import snapshot
+    _checkpoint("parsed")
+    if changed or removed or needs_vectors:
+        report.changed = True
+        store.delete_documents(list(changed) + removed)
+        for doc_id in removed:
+            by_doc.pop(doc_id, None)
+        by_doc.update(changed)
+        to_embed = [p for pid in changed for p in changed[pid]]
+        if needs_vectors:
+            store.delete_documents(list(by_doc))
+            to_embed = [p for ps in by_doc.values() for p in ps]
+        _embed_and_add(store, to_embed, progress, log)
+        report.embedded = len(to_embed)
+        ordered = [p for doc in docs for p in by_doc.get(doc.id, [])]
+        passage_store = PassageStore(ordered)
+        KeywordIndex.build(ordered).save(index_dir / "bm25")
+        passage_store.save(store_path)
+    elif existing.passages and not KeywordIndex.is_current(index_dir / "bm25"):
+        # missing, or built by an older tokeniser or lexicon
+        KeywordIndex.build(existing.passages).save(index_dir / "bm25")
+        report.notes.append("nyckelordsindexet byggdes om (ny ordbehandling)")
+        report.changed = True
+    _checkpoint("embedded")
+    passage_ids = {p.id for ps in by_doc.values() for p in ps}
+    if by_doc and (report.embedded or snapshot.VectorSnapshot.load(
+            index_dir, settings.embedding_model, passage_ids, None) is None):
+        snapshot.save(store, index_dir)  # what questions are answered from (see snapshot.py)
+        report.changed = True
+    encoder_dir = store.embedder.query_encoder_dir
+    if encoder_dir is not None and not encoder_dir.exists() and by_doc:
+        sample = [embedding_text(p) for ps in list(by_doc.values())[:3] for p in ps[:1]]
+        why_not = store.embedder.export_query_encoder(sample + ["Hur lång tid har nämnden på sig?"])
+        report.changed = True
+        report.notes.append(
+            "snabb frågekodare (ONNX) skapad" if not why_not
+            else f"ingen snabb frågekodare ({why_not}); frågor bäddas in med sentence-transformers"
+        )
 
-        passage_ids = {p.id for ps in by_doc.values() for p in ps}
-        if by_doc and (report.embedded or snapshot.VectorSnapshot.load(
-                index_dir, settings.embedding_model, passage_ids, None) is None):
-            snapshot.save(store, index_dir)  # what questions are answered from (see snapshot.py)
-        encoder_dir = store.embedder.query_encoder_dir
-        if encoder_dir is not None and not encoder_dir.exists() and by_doc:
-            sample = [embedding_text(p) for ps in list(by_doc.values())[:3] for p in ps[:1]]
-            why_not = store.embedder.export_query_encoder(sample + ["Hur lång tid har nämnden på sig?"])
-            report.notes.append(
-                "snabb frågekodare (ONNX) skapad" if not why_not
-                else f"ingen snabb frågekodare ({why_not}); frågor bäddas in med sentence-transformers"
-            )
-
-        write_atomic(state_path, json.dumps(
-            {"documents": new_state, "embedding_model": canonical_model(settings.embedding_model),
-             "parser_version": PARSER_VERSION},
-            ensure_ascii=False, indent=1,
-        ))
-        report.passages_total = sum(len(v) for v in by_doc.values())
-        report.seconds = time.perf_counter() - started
-        return report
+    report.changed = report.changed or new_state != old_docs or state.get("embedding_model") != canonical_model(
+        settings.embedding_model) or state.get("parser_version") != PARSER_VERSION
+    write_atomic(state_path, json.dumps(
+        {"documents": new_state, "embedding_model": canonical_model(settings.embedding_model),
+         "parser_version": PARSER_VERSION},
+        ensure_ascii=False, indent=1,
+    ))
+    report.passages_total = sum(len(v) for v in by_doc.values())
+    return report
 
 
 def _embed_and_add(store, passages: list[Passage], progress: bool, log) -> None:
@@ -212,6 +263,7 @@ def _embed_and_add(store, passages: list[Passage], progress: bool, log) -> None:
         chunk = passages[i : i + batch]
         vectors = store.embedder.embed_passages_array([embedding_text(p) for p in chunk])
         store.add(chunk, vectors)
+        _checkpoint("embedding")
         single.update({p.id: v for p, v in zip(chunk, vectors) if sentences_of[p.id] == 1})
         bar.update(len(chunk))
     reused = [r for r in rows if r[0].id in single]

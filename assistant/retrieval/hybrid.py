@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -90,6 +90,17 @@ class IndexModelMismatch(IndexMissing):
     vectors cannot be compared with the question's."""
 
 
+def check_index_whole(settings: Settings) -> None:
+    """Refuse an index whose ingest never finished (see index/generations.py)."""
+    import json
+
+    state_path = settings.index_dir / "state.json"
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    if not state.get("complete"):
+        raise IndexMissing(f"indexet i {settings.index_dir} är inte färdigbyggt (en indexering avbröts, eller det "
+                           "byggdes av en äldre version): kör `assistant ingest`")
+
+
 def check_index_model(settings: Settings) -> None:
     import json
 
@@ -158,10 +169,13 @@ class HybridRetriever:
                  direct_lookup: bool = True, priors: bool = True):
         from assistant.index.keyword import KeywordIndex
 
-        self.settings = settings
         store_path = settings.index_dir / "passages.jsonl"
         if not store_path.exists():
             raise IndexMissing(f"inget index i {settings.index_dir}: kör `assistant ingest` först")
+        # One generation for the retriever's lifetime, even if an ingest switches the served one meanwhile.
+        settings = replace(settings, index_path=str(settings.index_dir.resolve()))
+        self.settings = settings
+        check_index_whole(settings)
         self.params = params or PRODUCT
         self.use_dense = use_dense and (self.params.dense > 0 or self.params.sentence > 0)
         if self.use_dense:
