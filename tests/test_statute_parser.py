@@ -130,3 +130,27 @@ def test_html_page_of_old_law_parses_like_the_text(mirror, old_law):
 def test_hyphen_wrapped_ranges_are_joined(new_law):
     p = next(p for p in new_law.paragraphs if (p.chapter, p.number) == ("1", "5"))
     assert "(14-17 kap.)" in p.text
+
+
+def test_every_paragraph_has_the_heading_it_stands_under(mirror, old_law):
+    """Read from the text itself: in 12 kap. of the old law, each heading line
+    (a line of its own, between a paragraph's end and the next 'N §') governs
+    the paragraphs up to the next heading; a heading ending in 'm.m.' is one too."""
+    import re
+
+    text = (mirror / "laws" / "sfs-2001-453.txt").read_text(encoding="utf-8")
+    chapter = text[text.index("\n12 kap. "):text.index("\n13 kap. ")]
+    expected, heading = {}, ""
+    blocks = [b.strip() for b in chapter.split("\n\n") if b.strip()][1:]
+    for block in blocks:
+        first = block.splitlines()[0]
+        m = re.match(r"(\d+ ?[a-z]?) § ", first)
+        if m:
+            expected[m[1].replace(" ", " ")] = heading
+        elif len(block.splitlines()) == 1 and not re.search(r"Lag \(\d{4}:\d+\)\.$", first):
+            heading = first
+    assert set(expected.values()) == {"Gallring", "Socialnämndens uppgiftsskyldighet m.m."}
+    found = {p.number: p.heading for p in old_law.paragraphs if p.chapter == "12"}
+    assert found == expected
+    repealed = {p.number: p for p in old_law.paragraphs if p.chapter == "12"}["4"]
+    assert "uppgiftsskyldighet" not in repealed.stycken[-1].render()  # the heading is not glued to the text above it

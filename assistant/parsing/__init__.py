@@ -8,6 +8,19 @@ from pathlib import Path
 from assistant.parsing.pdf import DocumentError
 from assistant.types import Passage, SourceDoc
 
+MAX_CONTROL_SHARE = 0.01  # text files have tabs and newlines, hardly any other control characters
+
+
+def refuse_binary(data: bytes) -> None:
+    """DocumentError for a file that is not text: NUL bytes (binary formats, UTF-16)
+    or a high share of other control characters."""
+    if b"\x00" in data:
+        raise DocumentError("filen är inte text (den innehåller NUL-byte, som binärfiler och UTF-16)")
+    sample = data[:200_000]
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12)) + sample.count(0x7F)
+    if sample and control / len(sample) > MAX_CONTROL_SHARE:
+        raise DocumentError(f"filen är inte text ({control / len(sample):.0%} styrtecken)")
+
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """-> (text, warning). UTF-8 first; Windows-1252 as fallback, said out loud."""
@@ -33,6 +46,7 @@ def parse_document(doc: SourceDoc, path: Path) -> tuple[list[Passage], list[str]
     warnings: list[str] = []
     if suffix == ".pdf":
         return page_passages(read_pdf_pages(data), doc), warnings
+    refuse_binary(data)
     text, warning = decode_text(data)
     if warning:
         warnings.append(warning)

@@ -119,8 +119,11 @@ def _number(key: tuple[int, str]) -> str:
     return f"{key[0]} {key[1]}" if key[1] else str(key[0])
 
 
+_TRAILING_ABBREVIATION = re.compile(r"\s(?:m\.m|m\.fl|o\.d|o\.s\.v|etc)\.$")
+
+
 def _is_heading_candidate(block: list[str]) -> bool:
-    text = reflow(block)
+    text = _TRAILING_ABBREVIATION.sub("", reflow(block))  # "Socialnämndens uppgiftsskyldighet m.m."
     return (
         len(block) <= 3
         and len(text) <= 160
