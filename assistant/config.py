@@ -3,6 +3,7 @@
 | setting            | env var                      | default                              |
 |--------------------|------------------------------|--------------------------------------|
 | data_dir           | ASSISTANT_DATA_DIR           | <project>/data                       |
+| state_dir          | ASSISTANT_STATE_DIR          | "" (= data_dir): feedback and plans, writable |
 | index_path         | ASSISTANT_INDEX_PATH         | "" (<data_dir>/index, a symlink to the served generation) |
 | mirror_dir         | ASSISTANT_MIRROR             | <project>/../shared/corpus if present |
 | manifest           | ASSISTANT_MANIFEST           | <project>/corpus/sources.toml        |
@@ -52,6 +53,7 @@ class Settings:
     llm_api_key: str = ""
     llm_timeout: int = 60  # seconds
     llm_max_tokens: int = 400
+    state_dir: str = ""  # where the server writes (feedback, plans); the data dir may then be read-only
     index_path: str = ""  # read the index from here instead of <data_dir>/index (ingest's new generation)
 
     @property
@@ -61,6 +63,10 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return Path(self.index_path) if self.index_path else Path(self.data_dir) / "index"
+
+    @property
+    def writable_dir(self) -> Path:
+        return Path(self.state_dir or self.data_dir)
 
     @property
     def download_dir(self) -> Path:

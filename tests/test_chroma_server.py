@@ -78,3 +78,54 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path, mirror, chroma_serv
     hits = retriever.vectors.query("socialnämnden ska göra en förhandsbedömning inom fjorton dagar", 10)
     assert hits and all(retriever.store.get(pid) for pid, _ in hits)
     assert "SFS 2025:400 20 kap. 2 §" in [retriever.store.get(pid).label for pid, _ in hits]
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+def test_two_replicas_answer_alike_from_one_chroma_server_and_a_read_only_data_dir(tmp_path, mirror, chroma_server):
+    """Deployment: one ingest into a Chroma server and a data dir that the
+    replicas only read; each replica writes feedback and plans to its own state dir."""
+    import os
+    import urllib.request
+
+    from gradio_client import Client
+
+    (tmp_path / "sources.toml").write_text(MANIFEST, encoding="utf-8")
+    data = tmp_path / "data"
+    settings = load_settings(data_dir=str(data), mirror_dir=str(mirror), manifest=str(tmp_path / "sources.toml"),
+                             chroma_url=chroma_server, embedding_model=MINILM)
+    ingest(settings, progress=False)
+    before = _tree(data)
+    procs, urls = [], []
+    for i in range(2):
+        port = _free_port()
+        env = os.environ | {"ASSISTANT_DATA_DIR": str(data), "ASSISTANT_CHROMA_URL": chroma_server,
+                            "ASSISTANT_EMBEDDING_MODEL": MINILM, "ASSISTANT_MANIFEST": str(tmp_path / "sources.toml"),
+                            "ASSISTANT_STATE_DIR": str(tmp_path / f"state-{i}"), "ASSISTANT_DATE": "2026-02-01"}
+        procs.append(subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url in urls:
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                try:
+                    urllib.request.urlopen(url, timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+        clients = [Client(url, verbose=False) for url in urls]
+        for q in ["Hur lång tid har socialnämnden på sig att göra en förhandsbedömning?",
+                  "Vad innebär insatser utan individuell behovsprövning?", "Vad säger 20 kap. 2 §?"]:
+            a, b = (c.predict(q, [], api_name="/fraga") for c in clients)
+            assert a["citations"] and [(c["label"], c["quote"]) for c in a["citations"]] == \
+                [(c["label"], c["quote"]) for c in b["citations"]], q
+        assert clients[0].predict("Hur lång tid har nämnden för en förhandsbedömning?", [],
+                                  api_name="/fraga")["citations"][0]["label"] == "SFS 2025:400 20 kap. 2 §"
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(30)
+    assert _tree(data) == before  # the replicas wrote nothing into the shared data dir

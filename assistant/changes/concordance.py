@@ -339,7 +339,10 @@ class Concordance:
             pairs = [Pair(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
             return cls(pairs)
         pairs = build_concordance(store, vectors)
-        for old in index_dir.glob("concordance-*.jsonl"):
-            old.unlink()
-        path.write_text("".join(p.to_json() + "\n" for p in pairs), encoding="utf-8")
+        try:
+            for old in index_dir.glob("concordance-*.jsonl"):
+                old.unlink()
+            path.write_text("".join(p.to_json() + "\n" for p in pairs), encoding="utf-8")
+        except OSError:  # a read-only index (replicas): kept in memory only
+            pass
         return cls(pairs)

@@ -119,7 +119,9 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
         new = generations.begin(served)
         _checkpoint("copied")
         try:
-            report = _update(replace(settings, index_path=str(new)), progress, log)
+            work = replace(settings, index_path=str(new))
+            report = _update(work, progress, log)
+            _concordance(work)
             _checkpoint("updated")
             state_path = new / "state.json"
             state = json.loads(state_path.read_text(encoding="utf-8"))
@@ -141,6 +143,16 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
             raise
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _concordance(settings: Settings) -> None:
+    """Build the old->new concordance into the generation, so that servers only read it."""
+    from assistant.changes.concordance import Concordance
+    from assistant.index.vectorstore import VectorStore
+
+    store_path = settings.index_dir / "passages.jsonl"
+    if store_path.exists():
+        Concordance.load_or_build(PassageStore.load(store_path), settings.index_dir, VectorStore(settings))
 
 
 def _update(settings: Settings, progress: bool, log) -> IngestReport:

@@ -101,6 +101,9 @@ NOTICE = (
 
 
 log = logging.getLogger("assistant.server")
+# Answers are CPU-bound and take tens of milliseconds; the pipeline is thread-safe. More workers than
+# this only queue inside the thread pool (benchmarks/load.py; README).
+CONCURRENCY = int(os.environ.get("ASSISTANT_CONCURRENCY", "32"))
 
 
 def refused(exc: Exception, where: str) -> gr.Error:
@@ -180,7 +183,7 @@ def build_app(settings: Settings) -> gr.Blocks:
     from assistant.answering.extractive import QuestionError
 
     service = AnswerService(settings)
-    feedback = FeedbackLog(settings.index_dir.parent / "feedback.jsonl")
+    feedback = FeedbackLog(settings.writable_dir / "feedback.jsonl")
 
     def ask(question: str, sources: list[str] | None = None) -> dict:
         """Answer one question as the chat does (API: /fraga): routed to a
@@ -303,7 +306,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         demo.load(load_overview, None, [overview_html, overview_chapter], api_visibility="private")
         overview_chapter.change(show_overview, [overview_chapter, overview_query], overview_html, api_visibility="private")
         overview_query.change(show_overview, [overview_chapter, overview_query], overview_html, api_visibility="private")
-    demo.queue(default_concurrency_limit=4)
+    demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.service = service
     return demo
 

@@ -37,7 +37,7 @@ def local_time(iso: str) -> str:
 
 
 def build_reform_tab(service, settings, demo) -> None:
-    store = PlanStore(Path(settings.data_dir) / "plans.sqlite")
+    store = PlanStore(settings.writable_dir / "plans.sqlite")
     checklist = load_checklist()
     item_choices = [f"{i.id} – {i.task}" for i in checklist]
     mapper_cache: dict[str, InsatsMapper] = {}
