@@ -1,12 +1,14 @@
 """Load test of the real server (numbers printed, never asserted).
 
-    python benchmarks/load.py [--data-dir DIR] [--users 1 10 50 200] [--questions-per-user 4]
+    python benchmarks/load.py [--data-dir DIR] [--users 1 10 50 200] [--questions-per-user 4] [--api json gradio]
 
 Starts `assistant serve` on a free loopback port (the index must exist in the
 data dir; default: the project's), then for each number of simultaneous users
-runs that many clients at once, each asking its questions one after another
-through the named API `/fraga` (gradio_client, as an integration would), and
-prints p50 / p95 / max latency per question, throughput and errors.
+runs that many clients at once, each asking its questions one after another,
+and prints p50 / p95 / max latency per question, throughput and errors. Two
+ways in: `json` is the plain HTTP endpoint POST /api/fraga, `gradio` the named
+Gradio endpoint /fraga through gradio_client (its queue protocol). The load
+generator runs on the same machine and shares its cores.
 """
 
 from __future__ import annotations
@@ -54,20 +56,45 @@ def questions() -> list[str]:
     return [r["question"] for r in rows if r.get("expected")]
 
 
-def run(url: str, users: int, per_user: int, pool: list[str]) -> dict:
+class JsonClient:
+    """POST /api/fraga, one keep-alive connection per user."""
+
+    def __init__(self, url: str, **_):
+        import http.client
+        from urllib.parse import urlparse
+
+        parsed = urlparse(url)
+        self.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
+
+    def predict(self, question: str, sources, api_name: str = "") -> dict:
+        body = json.dumps({"question": question, "sources": sources})
+        self.conn.request("POST", "/api/fraga", body=body, headers={"Content-Type": "application/json"})
+        response = self.conn.getresponse()
+        data = json.loads(response.read())
+        if response.status != 200:
+            raise RuntimeError(data.get("error", response.status))
+        return data
+
+
+def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json") -> dict:
     from gradio_client import Client
 
+    if api == "json":
+        Client = JsonClient  # noqa: F811, N806 (same interface: predict)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
 
-    def user(i: int) -> None:
+    clients = []
+    for _ in range(users):  # connected first (not timed): the figures are about answering
         try:
-            client = Client(url, verbose=False)
+            clients.append(Client(url, verbose=False, httpx_kwargs={"timeout": 120}) if api == "gradio"
+                           else Client(url))
         except Exception as exc:  # counted, not raised: the table shows it
-            with lock:
-                errors.append(f"connect: {exc.__class__.__name__}")
-            return
+            errors.append(f"connect: {exc.__class__.__name__}")
+
+    def user(i: int) -> None:
+        client = clients[i]
         for j in range(per_user):
             q = pool[(i * per_user + j) % len(pool)]
             t = time.perf_counter()
@@ -83,7 +110,7 @@ def run(url: str, users: int, per_user: int, pool: list[str]) -> dict:
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=users) as ex:
-        list(ex.map(user, range(users)))
+        list(ex.map(user, range(len(clients))))
     wall = time.perf_counter() - started
     return {"users": users, "questions": len(latencies), "p50_s": pct(latencies, 0.5), "p95_s": pct(latencies, 0.95),
             "max_s": max(latencies, default=float("nan")), "per_s": len(latencies) / wall, "errors": len(errors),
@@ -95,6 +122,7 @@ def main() -> int:
     parser.add_argument("--data-dir", default=os.environ.get("ASSISTANT_DATA_DIR", str(ROOT / "data")))
     parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 50, 200])
     parser.add_argument("--questions-per-user", type=int, default=4)
+    parser.add_argument("--api", nargs="+", default=["json", "gradio"], choices=["json", "gradio"])
     args = parser.parse_args()
     if not (Path(args.data_dir) / "index" / "passages.jsonl").exists():
         raise SystemExit(f"no index in {args.data_dir}: run `assistant ingest` first")
@@ -106,12 +134,14 @@ def main() -> int:
         url = f"http://127.0.0.1:{port}/"
         wait_until_up(url)
         pool = questions()
-        run(url, 1, 2, pool)  # the index loads in the background: wait for it
-        print(f"{'users':>6} {'questions':>9} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'q/s':>6} {'errors':>6}")
-        for users in args.users:
-            r = run(url, users, args.questions_per_user, pool)
-            print(f"{r['users']:>6} {r['questions']:>9} {r['p50_s']:>7.2f} {r['p95_s']:>7.2f} {r['max_s']:>7.2f} "
-                  f"{r['per_s']:>6.1f} {r['errors']:>6}" + (f"  e.g. {r['error_examples']}" if r["errors"] else ""))
+        run(url, 1, 2, pool, "gradio")  # the index loads in the background: wait for it
+        print(f"{'api':>6} {'users':>6} {'questions':>9} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'q/s':>6} {'errors':>6}")
+        for api in args.api:
+            for users in args.users:
+                r = run(url, users, args.questions_per_user, pool, api)
+                print(f"{api:>6} {r['users']:>6} {r['questions']:>9} {r['p50_s']:>7.2f} {r['p95_s']:>7.2f} "
+                      f"{r['max_s']:>7.2f} {r['per_s']:>6.1f} {r['errors']:>6}"
+                      + (f"  e.g. {r['error_examples']}" if r["errors"] else ""), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

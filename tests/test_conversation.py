@@ -47,6 +47,24 @@ def _mcp(url: str, calls: list[tuple[str, dict]]):
     return asyncio.run(run())
 
 
+def _post(url: str, payload: dict) -> dict:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"{url}/api/fraga", data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return {"status": exc.code} | json.loads(exc.read())
+
+
+def test_plain_json_api_refuses_bad_input_in_swedish(server):
+    assert _post(server[0], {"question": ""}) == {"status": 400, "error": "Frågan är tom. Skriv en fråga om socialtjänstlagen."}
+    assert _post(server[0], {"fraga": "fel fält"})["status"] == 400
+
+
 def _content(result) -> object:
     data = result.structuredContent
     if data is None:
@@ -82,6 +100,7 @@ def test_same_routed_result_through_cli_api_and_mcp(assistant, indexed_settings,
         assert cli.returncode == 0, cli.stderr
         assert _routed(json.loads(cli.stdout)) == expected[kind], f"CLI: {message}"
         assert _routed(client.predict(message, [], api_name="/fraga")) == expected[kind], f"/fraga: {message}"
+        assert _routed(_post(web_url, {"question": message})) == expected[kind], f"/api/fraga: {message}"
         assert not mcp_result.isError
         assert _routed(_content(mcp_result)) == expected[kind], f"MCP: {message}"
     assert expected["comparison"][0] == "comparison" and expected["changes"][0] == "changes"

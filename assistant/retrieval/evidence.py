@@ -110,15 +110,24 @@ def passage_coverage(terms: QuestionTerms, passage, keyword: KeywordIndex) -> fl
 _DEFINES = re.compile(r"\b(avses|menas|betyder|definieras)\b|\([a-zåäö]+\)", re.I)
 
 
+_DEFINING: dict[tuple[int, str], list[set[str]]] = {}  # (keyword index, passage id) -> tokens per sentence
+
+
+def _defining_sentences(passage, keyword: KeywordIndex) -> list[set[str]]:
+    """The tokens of each sentence of the passage that defines a word (cached:
+    passages do not change while an index is open)."""
+    key = (id(keyword), passage.id)
+    if key not in _DEFINING:
+        spans = sentence_spans(passage.text)
+        _DEFINING[key] = [text_tokens(passage.text[a:b], keyword) for a, b in spans
+                          if _DEFINES.search(passage.text[a:b])]
+    return _DEFINING[key]
+
+
 def definition_coverage(terms: QuestionTerms, passage, keyword: KeywordIndex) -> float:
     """Coverage of the question by the best sentence of the passage that defines
     a word ("Med barn avses i denna lag ...", "... (vistelsekommunen)"), 0 if none does."""
-    best = 0.0
-    for a, b in sentence_spans(passage.text):
-        sentence = passage.text[a:b]
-        if _DEFINES.search(sentence):
-            best = max(best, terms.coverage(text_tokens(sentence, keyword)))
-    return best
+    return max((terms.coverage(tokens) for tokens in _defining_sentences(passage, keyword)), default=0.0)
 
 
 def mentions_time(text: str) -> bool:

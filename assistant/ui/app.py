@@ -326,5 +326,41 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, prevent
 
         demo.mcp_http = serve_http_in_thread(settings, demo.service.get, host, mcp_port)
     demo.launch(server_name=host, server_port=port, css=CSS, head=HEAD, show_error=True, quiet=False,
-                prevent_thread_lock=prevent_thread_lock, footer_links=["api"])
+                prevent_thread_lock=True, footer_links=["api"])
+    add_json_api(demo)
+    if not prevent_thread_lock:
+        demo.block_thread()
     return demo
+
+
+def add_json_api(demo) -> None:
+    """POST /api/fraga {"question": "...", "sources": [...], "history": [...]} -> the Turn as JSON: the same
+    pipeline as /fraga, as plain HTTP without Gradio's queue protocol (for integrations and load)."""
+    from fastapi import Body
+    from fastapi.concurrency import run_in_threadpool
+    from fastapi.responses import JSONResponse
+
+    from assistant.answering.extractive import QuestionError
+
+    service = demo.service
+
+    async def fraga(payload: dict = Body(...)):  # noqa: B008 (FastAPI's way of declaring a JSON body)
+        question = payload.get("question") if isinstance(payload, dict) else None
+        if not isinstance(question, str):
+            return JSONResponse({"error": "Ange frågan som text i fältet \"question\"."}, status_code=400)
+        history = payload.get("history") or []
+        try:
+            assistant = await run_in_threadpool(service.get)
+            turn = await run_in_threadpool(assistant.respond, question,
+                                           [h for h in history if isinstance(h, (str, dict))],
+                                           filters_from_choices(payload.get("sources")))
+        except QuestionError as exc:
+            log.info("/api/fraga: fråga avvisad (%s)", exc.__class__.__name__)
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        except gr.Error as exc:  # the index is still loading, or cannot be loaded
+            return JSONResponse({"error": str(exc)}, status_code=503)
+        return JSONResponse(turn.to_dict())
+
+    demo.app.add_api_route("/api/fraga", fraga, methods=["POST"])
+    # Before Gradio's own catch-all routes, so the path is ours.
+    demo.app.router.routes.insert(0, demo.app.router.routes.pop())
