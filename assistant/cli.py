@@ -250,12 +250,18 @@ def cmd_course(args) -> int:
     return 0
 
 
+def _has_index(settings) -> bool:
+    if (settings.index_dir / "passages.jsonl").exists():
+        return True
+    print(f"Fel: inget index i {settings.index_dir}: kör `assistant ingest` först", file=sys.stderr)
+    return False
+
+
 def cmd_serve(args) -> int:
     from assistant.ui.app import serve
 
     settings = _settings(args)
-    if not (settings.index_dir / "passages.jsonl").exists():
-        print(f"Fel: inget index i {settings.index_dir}: kör `assistant ingest` först", file=sys.stderr)
+    if not _has_index(settings):
         return EXIT_NOT_READY
     print(f"Öppna http://{args.host}:{args.port} i webbläsaren (Ctrl-C avslutar).")
     if args.mcp:
@@ -268,8 +274,7 @@ def cmd_mcp(args) -> int:
     from assistant.mcp_server import build_server
 
     settings = _settings(args)
-    if not (settings.index_dir / "passages.jsonl").exists():
-        print(f"Fel: inget index i {settings.index_dir}: kör `assistant ingest` först", file=sys.stderr)
+    if not _has_index(settings):
         return EXIT_NOT_READY
     server = build_server(settings, host=args.host, port=args.port)
     if args.http:

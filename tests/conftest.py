@@ -49,6 +49,21 @@ def answerer(indexed_settings, retriever):
     return ExtractiveAnswerer(retriever, indexed_settings)
 
 
+def wait_until_up(url: str, timeout: float = 120) -> None:
+    """Until a server answers at `url` (a fresh process loads its index first)."""
+    import time
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"no server at {url} after {timeout} s")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

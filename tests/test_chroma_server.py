@@ -88,8 +88,8 @@ def test_two_replicas_answer_alike_from_one_chroma_server_and_a_read_only_data_d
     """Deployment: one ingest into a Chroma server and a data dir that the
     replicas only read; each replica writes feedback and plans to its own state dir."""
     import os
-    import urllib.request
 
+    from conftest import wait_until_up
     from gradio_client import Client
 
     (tmp_path / "sources.toml").write_text(MANIFEST, encoding="utf-8")
@@ -109,13 +109,7 @@ def test_two_replicas_answer_alike_from_one_chroma_server_and_a_read_only_data_d
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
-            deadline = time.time() + 120
-            while time.time() < deadline:
-                try:
-                    urllib.request.urlopen(url, timeout=2)
-                    break
-                except OSError:
-                    time.sleep(0.5)
+            wait_until_up(url)
         clients = [Client(url, verbose=False) for url in urls]
         for q in ["Hur lång tid har socialnämnden på sig att göra en förhandsbedömning?",
                   "Vad innebär insatser utan individuell behovsprövning?", "Vad säger 20 kap. 2 §?"]:

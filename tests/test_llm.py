@@ -250,14 +250,15 @@ def test_eval_runner_reports_alce_metrics_for_an_llm(tmp_path, indexed_settings,
 
 
 def test_chat_shows_progress_while_the_model_writes(llm, server):
+    from assistant.conversation import Assistant
     from assistant.ui.app import _with_progress
 
     server.reply = "Beslut om att inleda utredning ska fattas inom fjorton dagar [1]."
     server.delay = 1.3
-    steps = list(_with_progress(llm, Q, None))
-    progress = [text for text, answer in steps if answer is None]
+    steps = list(_with_progress(Assistant(llm.settings, answerer=llm), Q, [], None))
+    progress = [text for text, turn in steps if turn is None]
     assert progress and all("kontrolleras mot källorna" in t for t in progress)
-    final = steps[-1][1]
+    final = steps[-1][1].answer
     assert final.answerer == "openai" and "fjorton dagar" in final.text
 
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import free_port, wait_until_up
 
 ROOT = Path(__file__).parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -51,15 +51,7 @@ def served(indexed_settings, tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port), "--mcp",
                              "--mcp-port", str(mcp_port)], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            import urllib.request
-
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
+    wait_until_up(url)
     yield {"url": url, "mcp": f"http://127.0.0.1:{mcp_port}/mcp", "data": data, "tmp": tmp, "log": Path(log.name),
            "env": env}
     proc.terminate()

@@ -266,9 +266,9 @@ def apply_bill(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[st
 
 def _vectors(store: PassageStore, vectors) -> dict[str, list[float]]:
     """Dense vectors per label from the vector store (the first part of each)."""
-    if vectors is None:
-        return {}
     ids = [p.id for p in store.passages if p.kind == "statute" and p.part in (0, 1)]
+    if vectors is None or not ids:
+        return {}
     got = vectors.collection.get(ids=ids, include=["embeddings"])
     by_id = dict(zip(got["ids"], got["embeddings"]))
     out = {}

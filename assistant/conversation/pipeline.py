@@ -98,6 +98,7 @@ class Turn:
             "follow_up": self.follow_up,
             "personnummer_masked": self.masked,
             "reference_date": self.reference_date,
+            "timings_ms": {**(self.answer.timings_ms if self.answer else {}), **self.timings_ms},
             "abstained": self.abstained,
             "text": self.answer.text if self.answer else "",
             "citations": citations,

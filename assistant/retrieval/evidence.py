@@ -110,18 +110,15 @@ def passage_coverage(terms: QuestionTerms, passage, keyword: KeywordIndex) -> fl
 _DEFINES = re.compile(r"\b(avses|menas|betyder|definieras)\b|\([a-zåäö]+\)", re.I)
 
 
-_DEFINING: dict[tuple[int, str], list[set[str]]] = {}  # (keyword index, passage id) -> tokens per sentence
-
-
 def _defining_sentences(passage, keyword: KeywordIndex) -> list[set[str]]:
-    """The tokens of each sentence of the passage that defines a word (cached:
-    passages do not change while an index is open)."""
-    key = (id(keyword), passage.id)
-    if key not in _DEFINING:
+    """The tokens of each sentence of the passage that defines a word (cached on
+    the keyword index: passages do not change while an index is open)."""
+    cache = keyword.__dict__.setdefault("_defining_sentences", {})
+    if passage.id not in cache:
         spans = sentence_spans(passage.text)
-        _DEFINING[key] = [text_tokens(passage.text[a:b], keyword) for a, b in spans
-                          if _DEFINES.search(passage.text[a:b])]
-    return _DEFINING[key]
+        cache[passage.id] = [text_tokens(passage.text[a:b], keyword) for a, b in spans
+                             if _DEFINES.search(passage.text[a:b])]
+    return cache[passage.id]
 
 
 def definition_coverage(terms: QuestionTerms, passage, keyword: KeywordIndex) -> float:

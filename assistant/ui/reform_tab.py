@@ -136,7 +136,7 @@ def build_reform_tab(service, settings, demo) -> None:
                                  type="filepath", elem_id="insatser-csv")
             run = gr.Button("Kartlägg", variant="primary", elem_id="insatser-run")
             status = gr.Markdown("", elem_id="insatser-status")
-            table = gr.Dataframe(headers=SHOWN, interactive=False, wrap=True, max_chars=160, elem_id="insatser-table",
+            table = gr.Dataframe(headers=SHOWN, interactive=False, wrap=True, max_chars=160, max_height=1600, elem_id="insatser-table",
                                  column_widths=["10%", "7%", "13%", "7%", "7%", "9%", "10%", "8%", "10%", "9%", "10%"])
             with gr.Row():
                 csv_btn = gr.Button("Skapa CSV", elem_id="insatser-csv-out")
