@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 GENERATIONS = "index-generations"
@@ -41,7 +42,8 @@ def begin(index_dir: Path) -> Path:
     not re-embedded), or empty."""
     root = generations_dir(index_dir.parent)
     root.mkdir(parents=True, exist_ok=True)
-    new = root / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    # Never a name used before: Chroma caches its client per path, even for a deleted directory.
+    new = root / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     current = served(index_dir)
     if current is not None:
         shutil.copytree(current, new, symlinks=True, ignore=shutil.ignore_patterns("*.tmp", "ingest.lock"))
