@@ -143,10 +143,10 @@ def cmd_repl(args) -> int:
     return 0
 
 
-def load_concordance(settings, retriever):
+def load_concordance(retriever):
     from assistant.conversation import load_concordance
 
-    return load_concordance(settings, retriever)
+    return load_concordance(retriever)
 
 
 def _retriever_or_exit(settings):
@@ -164,7 +164,7 @@ def cmd_concordance(args) -> int:
     retriever = _retriever_or_exit(settings)
     if retriever is None:
         return EXIT_NOT_READY
-    concordance = load_concordance(settings, retriever)
+    concordance = load_concordance(retriever)
     if args.json:
         for pair in concordance.pairs:
             print(pair.to_json())
@@ -181,7 +181,7 @@ def cmd_compare(args) -> int:
     retriever = _retriever_or_exit(settings)
     if retriever is None:
         return EXIT_NOT_READY
-    comparison = compare(" ".join(args.reference), retriever, load_concordance(settings, retriever))
+    comparison = compare(" ".join(args.reference), retriever, load_concordance(retriever))
     if comparison is None:
         print("Fel: ange en paragraf, t.ex. \"11 kap. 1 a § gamla SoL\" eller \"20 kap. 2 §\"", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -196,7 +196,7 @@ def cmd_changes(args) -> int:
     retriever = _retriever_or_exit(settings)
     if retriever is None:
         return EXIT_NOT_READY
-    concordance = load_concordance(settings, retriever)
+    concordance = load_concordance(retriever)
     print(render_markdown(overview(concordance, retriever), concordance.basis))
     return 0
 
@@ -238,7 +238,7 @@ def cmd_course(args) -> int:
                 items += llm_quiz(module_passages(module, retriever)[:6], answerer, args.llm)
         text = quiz_markdown(items, module.title, with_key=args.key, versions=versions)
     else:
-        text = module_markdown(render_module(module, retriever, load_concordance(settings, retriever)), versions)
+        text = module_markdown(render_module(module, retriever, load_concordance(retriever)), versions)
     if args.action in ("show", "quiz"):
         print(text)
         return 0

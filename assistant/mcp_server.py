@@ -99,19 +99,12 @@ def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", por
         """Nytt från 1 juli 2025: nya bestämmelser och de mest ändrade paragraferna i SFS 2025:400,
         med kanonisk hänvisning, rubrik, vad den motsvarar i gamla lagen och länk. chapter (t.ex. "20")
         och query (fritext) filtrerar."""
+        from assistant.changes.overview import filter_groups
+
         assistant = get()
-        out = []
-        for group, items in assistant.overview().items():
-            if chapter and group.split(" kap.")[0].strip() != chapter.strip().removesuffix("kap.").strip():
-                continue
-            for item in items:
-                entry = asdict(item) | {"chapter": group}
-                if query and query.lower() not in " ".join(str(v) for v in entry.values()).lower():
-                    continue
-                parts = assistant.paragraph(item.label)
-                entry["text"] = "\n\n".join(p.text for p in parts)
-                out.append(entry)
-        return out
+        return [asdict(item) | {"chapter": group, "text": "\n\n".join(p.text for p in assistant.paragraph(item.label))}
+                for group, items in filter_groups(assistant.overview(), chapter or None, query or None).items()
+                for item in items]
 
     return server
 

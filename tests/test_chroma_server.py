@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import free_port, wait_until_up
 
 from assistant.config import load_settings
 from assistant.index.embeddings import MINILM
@@ -29,16 +30,10 @@ mirror = "laws/sfs-2025-400.txt"
 """
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture()
 def chroma_server(tmp_path):
     exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -89,7 +84,6 @@ def test_two_replicas_answer_alike_from_one_chroma_server_and_a_read_only_data_d
     replicas only read; each replica writes feedback and plans to its own state dir."""
     import os
 
-    from conftest import wait_until_up
     from gradio_client import Client
 
     (tmp_path / "sources.toml").write_text(MANIFEST, encoding="utf-8")
@@ -100,7 +94,7 @@ def test_two_replicas_answer_alike_from_one_chroma_server_and_a_read_only_data_d
     before = _tree(data)
     procs, urls = [], []
     for i in range(2):
-        port = _free_port()
+        port = free_port()
         env = os.environ | {"ASSISTANT_DATA_DIR": str(data), "ASSISTANT_CHROMA_URL": chroma_server,
                             "ASSISTANT_EMBEDDING_MODEL": MINILM, "ASSISTANT_MANIFEST": str(tmp_path / "sources.toml"),
                             "ASSISTANT_STATE_DIR": str(tmp_path / f"state-{i}"), "ASSISTANT_DATE": "2026-02-01"}

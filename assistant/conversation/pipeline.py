@@ -111,7 +111,7 @@ _CONCORDANCES: dict = {}
 _CONCORDANCE_LOCK = threading.Lock()
 
 
-def load_concordance(settings: Settings, retriever: HybridRetriever) -> Concordance:
+def load_concordance(retriever: HybridRetriever) -> Concordance:
     """The concordance for this retriever's index (built once, then cached on disk and here)."""
     index_dir = retriever.settings.index_dir  # the generation the retriever reads
     key = (id(retriever), str(index_dir))
@@ -138,7 +138,7 @@ class Assistant:
 
     @property
     def concordance(self) -> Concordance:
-        return load_concordance(self.settings, self.retriever)
+        return load_concordance(self.retriever)
 
     @property
     def uses_llm(self) -> bool:

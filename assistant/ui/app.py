@@ -130,14 +130,13 @@ class AnswerService:
 
     def _load(self) -> None:
         try:
-            from assistant.changes.overview import overview
             from assistant.sources.manifest import publishers
             from assistant.sources.versions import statute_versions
 
             self.assistant = Assistant(self.settings)
             self.assistant.retriever.warm_up()
             self.concordance = self.assistant.concordance
-            self.overview = overview(self.concordance, self.assistant.retriever)
+            self.overview = self.assistant.overview()  # one copy, shared with the MCP tool whats_new
             self.basis = self.concordance.basis
             self.versions = statute_versions(self.settings)
             self.publishers = publishers(self.settings.manifest)
@@ -207,7 +206,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         yield "", history + turn, gr.update(), gr.update(), answers
         try:
             result = None
-            for progress, result in _with_progress(service.get(), masked, history, filters_from_choices(sources)):
+            for progress, result in _with_progress(service.get(), message, history, filters_from_choices(sources)):
                 if result is None:
                     turn[1] = {"role": "assistant", "content": progress}
                     yield "", history + turn, gr.update(), gr.update(), answers
@@ -221,7 +220,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             turn[1] = {"role": "assistant", "content": comparison_markdown(c)}
             yield "", history + turn, render_comparison_html(c), render_comparison_text(c), answers + [result.to_dict()]
             return
-        text = turn_markdown(result, message_had_pnr=mask_personnummer(message or "")[1])
+        text = turn_markdown(result)
         turn[1] = {"role": "assistant", "content": text}
         answer = result.answer
         yield "", history + turn, passages_html(answer, service.publishers), copy_text(answer), answers + [result.to_dict()]

@@ -42,12 +42,12 @@ def filters_from_choices(choices: list[str] | None) -> Filters:
 NOTICE_ABSTAIN = "**Källorna besvarar inte frågan.**"
 
 
-def turn_markdown(turn, message_had_pnr: bool = False) -> str:
+def turn_markdown(turn) -> str:
     """The answer of a turn for the chat. A follow-up says how it was read, so
     a wrongly joined question is visible at once."""
     answer = turn.answer
     parts = []
-    if message_had_pnr:
+    if turn.masked:
         parts.append("*Personnumret i frågan har tagits bort och sparas inte.*")
     if turn.follow_up:
         parts.append(f"*Läst som följdfråga till föregående fråga:* {html.escape(turn.question)}")
