@@ -1,11 +1,17 @@
 """Load test of the real server (numbers printed, never asserted).
 
     python benchmarks/load.py [--data-dir DIR] [--users 1 10 50 200] [--questions-per-user 4] [--api json gradio]
+                              [--think 0 10]
 
 Starts `assistant serve` on a free loopback port (the index must exist in the
 data dir; default: the project's), then for each number of simultaneous users
 runs that many clients at once, each asking its questions one after another,
-and prints p50 / p95 / max latency per question, throughput and errors. Two
+and prints p50 / p95 / max latency per question, throughput and errors. With
+`--think S` a user reads each answer for a while before the next question (random,
+mean S seconds; the first question comes within S seconds), as people at work do;
+0 is the worst case, every user asking again the moment an answer arrives. Each
+run starts with questions the server has not answered yet ("new": the share of
+them; a run longer than the repository's question sets repeats some). Two
 ways in: `json` is the plain HTTP endpoint POST /api/fraga, `gradio` the named
 Gradio endpoint /fraga through gradio_client (its queue protocol). The load
 generator runs on the same machine and shares its cores.
@@ -14,8 +20,11 @@ generator runs on the same machine and shares its cores.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -51,32 +60,50 @@ def wait_until_up(url: str, timeout: float = 180) -> None:
 
 
 def questions() -> list[str]:
-    rows = [json.loads(line) for line in (ROOT / "evals" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    return [r["question"] for r in rows if r.get("expected")]
+    """Every in-scope question of the repository's sets, each once."""
+    rows = [json.loads(line) for path in sorted((ROOT / "evals").glob("*.jsonl")) if "followups" not in path.name
+            and "concordance" not in path.name for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return list(dict.fromkeys(r["question"] for r in rows if r.get("expected")))
 
 
 class JsonClient:
-    """POST /api/fraga, one keep-alive connection per user."""
+    """POST /api/fraga over one keep-alive connection per user, opened again when the
+    server has closed it (as a browser does after a pause)."""
 
     def __init__(self, url: str, **_):
-        import http.client
         from urllib.parse import urlparse
 
         parsed = urlparse(url)
-        self.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
+        self.address = (parsed.hostname, parsed.port)
+        self.conn = self._connect()
+
+    def _connect(self):
+        import http.client
+
+        return http.client.HTTPConnection(*self.address, timeout=120)
 
     def predict(self, question: str, sources, api_name: str = "") -> dict:
+        import http.client
+
         body = json.dumps({"question": question, "sources": sources})
-        self.conn.request("POST", "/api/fraga", body=body, headers={"Content-Type": "application/json"})
-        response = self.conn.getresponse()
+        for attempt in (1, 2):
+            try:
+                self.conn.request("POST", "/api/fraga", body=body, headers={"Content-Type": "application/json"})
+                response = self.conn.getresponse()
+                break
+            except (http.client.RemoteDisconnected, http.client.CannotSendRequest, BrokenPipeError,
+                    ConnectionResetError):
+                self.conn.close()
+                self.conn = self._connect()
+                if attempt == 2:
+                    raise
         data = json.loads(response.read())
         if response.status != 200:
             raise RuntimeError(data.get("error", response.status))
         return data
 
 
-def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json") -> dict:
+def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json", think: float = 0.0) -> dict:
     from gradio_client import Client
 
     if api == "json":
@@ -95,7 +122,12 @@ def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json")
 
     def user(i: int) -> None:
         client = clients[i]
+        rng = random.Random(i)
+        if think:
+            time.sleep(rng.uniform(0, think))
         for j in range(per_user):
+            if think and j:
+                time.sleep(rng.expovariate(1 / think))
             q = pool[(i * per_user + j) % len(pool)]
             t = time.perf_counter()
             try:
@@ -117,34 +149,47 @@ def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json")
             "error_examples": errors[:3]}
 
 
+@contextlib.contextmanager
+def server(data_dir: str):
+    port = free_port()
+    env = os.environ | {"ASSISTANT_DATA_DIR": data_dir}
+    process = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_until_up(url)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", default=os.environ.get("ASSISTANT_DATA_DIR", str(ROOT / "data")))
     parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 50, 200])
     parser.add_argument("--questions-per-user", type=int, default=4)
     parser.add_argument("--api", nargs="+", default=["json", "gradio"], choices=["json", "gradio"])
+    parser.add_argument("--think", type=float, nargs="+", default=[0.0],
+                        help="mean seconds a user reads an answer before asking again (one run per value)")
     args = parser.parse_args()
     if not (Path(args.data_dir) / "index" / "passages.jsonl").exists():
         raise SystemExit(f"no index in {args.data_dir}: run `assistant ingest` first")
-    port = free_port()
-    env = os.environ | {"ASSISTANT_DATA_DIR": args.data_dir}
-    server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        wait_until_up(url)
-        pool = questions()
-        run(url, 1, 2, pool, "gradio")  # the index loads in the background: wait for it
-        print(f"{'api':>6} {'users':>6} {'questions':>9} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'q/s':>6} {'errors':>6}")
-        for api in args.api:
+    pool = questions()
+    print(f"{'api':>6} {'think':>5} {'users':>6} {'questions':>9} {'new':>5} {'p50 s':>7} {'p95 s':>7} {'max s':>7} "
+          f"{'q/s':>6} {'errors':>6}")
+    for api, think in itertools.product(args.api, args.think):
+        with server(args.data_dir) as url:  # a fresh server (empty caches) for each way in and pace
+            run(url, 1, 2, pool, "gradio")  # the index loads in the background: wait for it
+            seen, start = set(pool[:2]), 2  # each run starts with questions this server has not answered
             for users in args.users:
-                r = run(url, users, args.questions_per_user, pool, api)
-                print(f"{api:>6} {r['users']:>6} {r['questions']:>9} {r['p50_s']:>7.2f} {r['p95_s']:>7.2f} "
-                      f"{r['max_s']:>7.2f} {r['per_s']:>6.1f} {r['errors']:>6}"
+                wanted = [pool[(start + n) % len(pool)] for n in range(users * args.questions_per_user)]
+                start += len(wanted)
+                new = sum(q not in seen and not seen.add(q) for q in wanted)
+                r = run(url, users, args.questions_per_user, wanted, api, think)
+                print(f"{api:>6} {think:>5g} {r['users']:>6} {r['questions']:>9} {new / len(wanted):>5.0%} "
+                      f"{r['p50_s']:>7.2f} {r['p95_s']:>7.2f} {r['max_s']:>7.2f} {r['per_s']:>6.1f} {r['errors']:>6}"
                       + (f"  e.g. {r['error_examples']}" if r["errors"] else ""), flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return 0
 
 

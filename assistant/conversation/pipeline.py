@@ -9,10 +9,12 @@ render the `Turn` they get back.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from assistant.answering.changes import answer_changes, intent
@@ -26,6 +28,8 @@ from assistant.retrieval.hybrid import Filters, HybridRetriever
 from assistant.types import Answer, Passage
 
 ANSWER, COMPARISON, CHANGES = "answer", "comparison", "changes"
+
+ANSWER_CACHE = 2048  # answers kept per process (a few kB each)
 
 SOURCE_FILTERS = {
     # name -> (kinds, law versions)
@@ -135,6 +139,10 @@ class Assistant:
         self.extractive = getattr(self.answerer, "extractive", self.answerer)
         self._overview: dict | None = None
         self._overview_lock = threading.Lock()
+        # Without a language model an answer is a pure function of the question, the
+        # filters, the date and k on this (pinned) index generation: many staff asking
+        # the same question get it from here. Copies go out, so no caller shares one.
+        self._cached_answer = lru_cache(maxsize=ANSWER_CACHE)(self.answerer.answer)
 
     @property
     def concordance(self) -> Concordance:
@@ -183,7 +191,7 @@ class Assistant:
             if self.uses_llm:
                 turn.answer = self.answerer.answer(question, filters=filters, date=date, k=k, on_token=on_token)
             else:
-                turn.answer = self.answerer.answer(question, filters=filters, date=date, k=k)
+                turn.answer = copy.deepcopy(self._cached_answer(question, filters=filters, date=date, k=k))
         turn.timings_ms["total_ms"] = (time.perf_counter() - started) * 1000
         return turn
 

