@@ -55,6 +55,7 @@ class NaiveRetriever:
         from assistant.index.embeddings import shared_embedder
 
         self.keyword = product.keyword  # only for the answerer's term weights
+        self.product = product  # paragraphs by label and the concordance (comparisons are not retrieval)
         self.store = PassageStore([])
         self.embedder = shared_embedder(settings.embedding_model)
         chunks = naive_chunks(product.store)
@@ -78,6 +79,9 @@ class NaiveRetriever:
         hits = [ScoredPassage(self.store.get(pid), 1 - d, {"dense": i + 1})
                 for i, (pid, d) in enumerate(zip(result["ids"][0], result["distances"][0]))]
         return RetrievalResult(hits)
+
+    def lookup(self, label: str, date: str | None = None):
+        return self.product.lookup(label, date)
 
     def retrieved_labels(self, result: RetrievalResult) -> list[str]:
         labels: list[str] = []

@@ -36,12 +36,12 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETS = [str(ROOT / "evals" / "questions.jsonl"), str(ROOT / "evals" / "holdout.jsonl")]
 
 GRID = {  # a first, wider grid (dense 0.3-1.5, sentence 0-1, coverage 0-0.8, rrf_k 20/60,
-    # transition depth 3/8): evals/report/tune-fusion.txt
+    # transition depth 1-8, a floor of 0-0.5 on the transitional points' coverage):
+    # evals/report/tune-fusion.txt and tune-transition.txt
     "dense": [0.6, 1.0, 1.5],
     "sentence": [0.5, 1.0],
     "coverage": [0.2, 0.4],
     "rrf_k": [20],
-    "transition_coverage": [0.25, 0.5],
     "new_law_prior": [1.15, 1.5, 2.5],
 }
 # Each rule and its "off" value: tested by restricting the grid to it.
