@@ -38,11 +38,11 @@ DEFAULT_SETS = [str(ROOT / "evals" / "questions.jsonl"), str(ROOT / "evals" / "h
 GRID = {  # a first, wider grid (dense 0.3-1.5, sentence 0-1, coverage 0-0.8, rrf_k 20/60,
     # transition depth 1-8, a floor of 0-0.5 on the transitional points' coverage):
     # evals/report/tune-fusion.txt and tune-transition.txt
-    "dense": [0.6, 1.0, 1.5],
+    "dense": [0.6, 1.0, 1.5, 2.0],
     "sentence": [0.5, 1.0],
-    "coverage": [0.2, 0.4],
-    "rrf_k": [20],
-    "new_law_prior": [1.15, 1.5, 2.5],
+    "coverage": [0.2, 0.3, 0.4],
+    "rrf_k": [20, 60],
+    "new_law_prior": [1.5, 2.5, 4.0],
 }
 # Each rule and its "off" value: tested by restricting the grid to it.
 RULES = {
@@ -103,7 +103,8 @@ def cross_validate(table: dict, configs: list, folds: list[np.ndarray]) -> tuple
 
 
 QUOTE_GRID = {  # (semantic 0/0.5/1, rank_weight 0.5/1 and max_quotes_per_passage 1/2 were chosen
-    "max_quotes": [2, 3],  # by an earlier run of this grid: evals/report/tune-answers.txt)
+    "max_quotes": [2, 3],  # by an earlier run of this grid: evals/report/tune-answers.txt; a floor of
+    # 0-0.2 on a quote's own term coverage: tune-answers-4.txt)
     "relative_floor": [0.7, 0.8],
     "answer_passage_quotes": [1, 2, 3],
 }
