@@ -57,6 +57,8 @@ def served(indexed_settings, tmp_path_factory):
     proc.terminate()
     proc.wait(timeout=30)
     log.close()
+    left = list(tmp.glob("assistant-downloads-*"))
+    assert not left, f"a stopped server (SIGTERM) left its download directory behind: {left}"
 
 
 def _written_files(*roots: Path) -> list[Path]:
@@ -167,3 +169,28 @@ def test_old_downloads_are_swept(tmp_path, monkeypatch):
     old = time.time() - downloads.MAX_AGE_S - 5
     os.utime(path, (old, old))
     assert downloads.sweep() == 1 and not path.exists()
+
+
+def test_a_killed_servers_downloads_are_removed_by_the_next(tmp_path):
+    """A server killed with SIGKILL leaves its download directory; the next one
+    deletes it (its owner no longer runs), and leaves a running server's alone."""
+    import subprocess
+    import sys
+
+    from assistant.ui import downloads
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = tmp_path / (downloads.PREFIX + "killed")
+    (orphan / "a1").mkdir(parents=True)
+    (orphan / "a1" / "samtal.pdf").write_bytes(b"%PDF-1.4 samtal")
+    (orphan / downloads.OWNER).write_text(str(dead.pid))
+    running = tmp_path / (downloads.PREFIX + "running")
+    running.mkdir()
+    (running / downloads.OWNER).write_text(str(os.getpid()))
+    unowned_old = tmp_path / (downloads.PREFIX + "old")
+    unowned_old.mkdir()
+    old = time.time() - downloads.MAX_AGE_S - 5
+    os.utime(unowned_old, (old, old))
+    assert sorted(p.name for p in downloads.remove_orphans(tmp_path)) == sorted([orphan.name, unowned_old.name])
+    assert not orphan.exists() and not unowned_old.exists() and running.exists()

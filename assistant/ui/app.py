@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import signal
 import threading
 
 from assistant.ui import downloads
@@ -328,8 +329,14 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, prevent
                 prevent_thread_lock=True, footer_links=["api"])
     add_json_api(demo)
     if not prevent_thread_lock:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _stop)  # a stopped server still removes its downloads (atexit)
         demo.block_thread()
     return demo
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt  # block_thread closes the server on it
 
 
 def add_json_api(demo) -> None:

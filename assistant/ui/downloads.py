@@ -1,6 +1,8 @@
 """Files the page writes for download (PDFs, CSV, Markdown) go to a private
 directory (0700, files 0600) that is also Gradio's cache, and are deleted an
-hour after they were written: a conversation PDF may hold case details."""
+hour after they were written: a conversation PDF may hold case details. A
+server that was killed cannot clean up after itself, so the next one removes
+the directories of processes that no longer run."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import uuid
 from pathlib import Path
 
 MAX_AGE_S = 3600
+PREFIX = "assistant-downloads-"
+OWNER = ".owner-pid"
 _lock = threading.Lock()
 _dir: Path | None = None
 
@@ -24,10 +28,44 @@ def private_dir() -> Path:
     global _dir
     with _lock:
         if _dir is None or not _dir.is_dir():
-            _dir = Path(tempfile.mkdtemp(prefix="assistant-downloads-"))  # mode 0700
+            remove_orphans()
+            _dir = Path(tempfile.mkdtemp(prefix=PREFIX))  # mode 0700
+            (_dir / OWNER).write_text(str(os.getpid()))
             os.environ["GRADIO_TEMP_DIR"] = str(_dir)
             atexit.register(shutil.rmtree, _dir, True)  # nothing is left behind when the server stops
         return _dir
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_orphans(root: Path | None = None) -> list[Path]:
+    """Delete this user's download directories whose server no longer runs (or,
+    with no owner recorded, that are older than MAX_AGE_S); the ones deleted."""
+    root = root or Path(tempfile.gettempdir())
+    removed = []
+    for folder in root.glob(PREFIX + "*"):
+        try:
+            if not folder.is_dir() or folder.is_symlink() or folder.stat().st_uid != os.getuid():
+                continue
+            owner = folder / OWNER
+            if owner.exists():
+                orphaned = not _alive(int(owner.read_text().strip() or 0))
+            else:
+                orphaned = folder.stat().st_mtime < time.time() - MAX_AGE_S
+        except (OSError, ValueError):
+            continue
+        if orphaned:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def write(data: bytes, name: str) -> str:
@@ -49,7 +87,7 @@ def sweep(max_age_s: float = MAX_AGE_S) -> int:
     deleted = 0
     for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         try:
-            if path.is_file() and path.stat().st_mtime < limit:
+            if path.is_file() and path.name != OWNER and path.stat().st_mtime < limit:
                 path.unlink()
                 deleted += 1
             elif path.is_dir() and not any(path.iterdir()):
