@@ -89,8 +89,10 @@ def run_retriever(name: str, settings, questions: list[dict], k: int, date: str)
             retrieved = list(dict.fromkeys(sp.passage.label for sp in result.passages))
         quotes_ok = []
         for c in turn.to_dict()["citations"]:
-            texts = [p.text for p in retriever.lookup(c["label"], date)] if turn.comparison else \
-                [getattr(retriever.store.get(c["passage_id"]), "text", "")]
+            stored = None if turn.comparison else retriever.store.get(c.get("passage_id", ""))
+            # A comparison quotes whole paragraphs; the naive baseline's change summaries quote the
+            # product's passages, which are not among its chunks: both are checked against the label's text.
+            texts = [stored.text] if stored else [p.text for p in retriever.lookup(c["label"], date)]
             quotes_ok.append(bool(c["quote"]) and any(c["quote"] in t for t in texts + ["\n\n".join(texts)]))
         cited = turn.cited_labels()
         text = turn.answer.text if turn.answer else "\n".join(s.text for s in turn.comparison.old + turn.comparison.new)

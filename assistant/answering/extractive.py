@@ -42,7 +42,7 @@ from assistant.types import Answer, Citation, Passage, ScoredPassage
 class AnswerParams:
     max_unknown: float = 0.40
     min_coverage: float = 0.20
-    min_similarity: float = 0.87  # cosine of the best passage or sentence (0: rule off)
+    min_similarity: float = 0.86  # cosine of the best passage or sentence (0: rule off)
     weak_coverage: float = 0.5
     max_quotes: int = 3
     relative_floor: float = 0.8  # a quote scores at least this share of the best one
