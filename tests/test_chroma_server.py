@@ -30,12 +30,13 @@ mirror = "laws/sfs-2025-400.txt"
 """
 
 
-@pytest.fixture()
-def chroma_server(tmp_path):
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
     exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
     port = free_port()
     proc = subprocess.Popen(
-        [exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        [exe, "run", "--path", str(tmp_path_factory.mktemp("chroma-server") / "server-data"), "--host", "127.0.0.1",
+         "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 60
@@ -53,12 +54,19 @@ def chroma_server(tmp_path):
     proc.wait(10)
 
 
-def test_ingest_and_search_through_a_chroma_server(tmp_path, mirror, chroma_server):
-    (tmp_path / "sources.toml").write_text(MANIFEST, encoding="utf-8")
-    settings = load_settings(data_dir=str(tmp_path / "data"), mirror_dir=str(mirror),
-                             manifest=str(tmp_path / "sources.toml"), chroma_url=chroma_server,
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory, mirror, chroma_server):
+    """One ingest of the new law into the Chroma server, shared by the tests below."""
+    root = tmp_path_factory.mktemp("chroma-client")
+    (root / "sources.toml").write_text(MANIFEST, encoding="utf-8")
+    settings = load_settings(data_dir=str(root / "data"), mirror_dir=str(mirror),
+                             manifest=str(root / "sources.toml"), chroma_url=chroma_server,
                              embedding_model=MINILM)  # the server is tested here, not the model: the fast one
-    report = ingest(settings, progress=False)
+    return root, settings, ingest(settings, progress=False)
+
+
+def test_ingest_and_search_through_a_chroma_server(ingested, chroma_server):
+    _, settings, report = ingested
     assert report.embedded == report.passages_total > 300
     assert not (settings.index_dir / "chroma").exists()  # nothing embedded on disk
 
@@ -79,18 +87,15 @@ def _tree(root: Path) -> dict[str, tuple[int, int]]:
     return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
 
 
-def test_two_replicas_answer_alike_from_one_chroma_server_and_a_read_only_data_dir(tmp_path, mirror, chroma_server):
+def test_two_replicas_answer_alike_from_one_chroma_server_and_a_read_only_data_dir(ingested, chroma_server):
     """Deployment: one ingest into a Chroma server and a data dir that the
     replicas only read; each replica writes feedback and plans to its own state dir."""
     import os
 
     from gradio_client import Client
 
-    (tmp_path / "sources.toml").write_text(MANIFEST, encoding="utf-8")
-    data = tmp_path / "data"
-    settings = load_settings(data_dir=str(data), mirror_dir=str(mirror), manifest=str(tmp_path / "sources.toml"),
-                             chroma_url=chroma_server, embedding_model=MINILM)
-    ingest(settings, progress=False)
+    tmp_path, settings, _ = ingested
+    data = Path(settings.data_dir)
     before = _tree(data)
     procs, urls = [], []
     for i in range(2):
