@@ -1,7 +1,7 @@
 """Choose the fusion settings by cross-validation, and test every hand rule on
 questions it was not chosen on.
 
-    python -m evals.tune [--questions evals/questions.jsonl evals/holdout.jsonl] [--folds 5] [--answers]
+    python -m evals.tune [--questions evals/questions.jsonl evals/holdout.jsonl evals/fresh.jsonl] [--folds 5] [--answers]
 
 Every question's candidates (BM25, passage and sentence vectors, coverage,
 priors) are computed once; each setting of the grid is then a cheap re-ranking.
@@ -33,7 +33,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SETS = [str(ROOT / "evals" / "questions.jsonl"), str(ROOT / "evals" / "holdout.jsonl")]
+# blind.jsonl is never among them: it is the set nothing is tuned on.
+DEFAULT_SETS = [str(ROOT / "evals" / name) for name in ("questions.jsonl", "holdout.jsonl", "fresh.jsonl")]
 
 GRID = {  # a first, wider grid (dense 0.3-1.5, sentence 0-1, coverage 0-0.8, rrf_k 20/60,
     # transition depth 1-8, a floor of 0-0.5 on the transitional points' coverage):
