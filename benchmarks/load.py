@@ -59,10 +59,13 @@ def wait_until_up(url: str, timeout: float = 180) -> None:
     raise SystemExit(f"the server did not start at {url}")
 
 
+QUESTION_SETS = ("questions.jsonl", "holdout.jsonl", "fresh.jsonl", "blind.jsonl")
+
+
 def questions() -> list[str]:
-    """Every in-scope question of the repository's sets, each once."""
-    rows = [json.loads(line) for path in sorted((ROOT / "evals").glob("*.jsonl")) if "followups" not in path.name
-            and "concordance" not in path.name for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Every in-scope question of the repository's question sets, each once."""
+    rows = [json.loads(line) for name in QUESTION_SETS
+            for line in (ROOT / "evals" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
     return list(dict.fromkeys(r["question"] for r in rows if r.get("expected")))
 
 

@@ -12,6 +12,8 @@ import hashlib
 from collections import defaultdict
 
 from assistant.config import Settings
+from assistant.conversation import Assistant
+from assistant.conversation.pipeline import load_concordance
 from assistant.index.store import PassageStore
 from assistant.retrieval.hybrid import Filters, RetrievalResult
 from assistant.types import Passage, ScoredPassage
@@ -90,3 +92,13 @@ class NaiveRetriever:
                 if label not in labels:
                     labels.append(label)
         return labels
+
+
+class NaiveAssistant(Assistant):
+    """The pipeline over the naive retriever. Its chunks are not paragraphs, so
+    comparisons and change summaries use the concordance of the product index
+    the chunks were cut from (they are routing, not retrieval)."""
+
+    @property
+    def concordance(self):
+        return load_concordance(self.retriever.product)

@@ -66,9 +66,12 @@ def run_retriever(name: str, settings, questions: list[dict], k: int, date: str)
     from assistant.conversation import Assistant
 
     retriever = build_retriever(name, settings)
-    assistant = Assistant(settings, retriever)
-    if hasattr(retriever, "product"):  # the naive baseline: a comparison still needs the paragraphs' concordance
-        assistant.concordance_source = retriever.product
+    if name == "naive":
+        from evals.naive import NaiveAssistant
+
+        assistant = NaiveAssistant(settings, retriever)
+    else:
+        assistant = Assistant(settings, retriever)
     if questions:  # load models before timing
         retriever.search(questions[0]["question"], k=k, date=date)
     rows = []

@@ -4,10 +4,10 @@
 import http.server
 import io
 import json
-import socket
 import threading
 
 import pytest
+from conftest import free_port
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
@@ -83,14 +83,8 @@ def test_riksdagen_document_list_gives_pdf_first():
         "https://data.riksdagen.se/fil/ABC", "https://data.riksdagen.se/dokument/HC0389.html"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_fetch_offline_gives_one_clear_line_per_document(tmp_path):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     doc = SourceDoc(id="x", title="X", kind="bill", citation_prefix="Prop. 2024/25:89", format="pdf",
                     urls=(f"http://127.0.0.1:{port}/x.pdf",))
     settings = load_settings(data_dir=str(tmp_path), mirror_dir="")

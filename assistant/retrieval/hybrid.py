@@ -89,24 +89,27 @@ class IndexModelMismatch(IndexMissing):
     vectors cannot be compared with the question's."""
 
 
-def check_index_whole(settings: Settings) -> None:
-    """Refuse an index whose ingest never finished (see index/generations.py)."""
+def index_state(settings: Settings) -> dict:
+    """The index's state.json (written by ingest; {} when there is none)."""
     import json
 
     state_path = settings.index_dir / "state.json"
-    state = json.loads(state_path.read_text()) if state_path.exists() else {}
-    if not state.get("complete"):
+    return json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
+
+
+def check_index_whole(state: dict, settings: Settings) -> None:
+    """Refuse an index whose ingest never finished (see index/generations.py)."""
+    from assistant.index.generations import COMPLETE
+
+    if not state.get(COMPLETE):
         raise IndexMissing(f"indexet i {settings.index_dir} är inte färdigbyggt (en indexering avbröts, eller det "
                            "byggdes av en äldre version): kör `assistant ingest`")
 
 
-def check_index_model(settings: Settings) -> None:
-    import json
-
+def check_index_model(state: dict, settings: Settings) -> None:
     from assistant.index.embeddings import canonical_model
 
-    state_path = settings.index_dir / "state.json"
-    built = json.loads(state_path.read_text()).get("embedding_model") if state_path.exists() else None
+    built = state.get("embedding_model")
     wanted = canonical_model(settings.embedding_model)
     if built and canonical_model(built) != wanted:
         raise IndexModelMismatch(
@@ -174,11 +177,12 @@ class HybridRetriever:
         # One generation for the retriever's lifetime, even if an ingest switches the served one meanwhile.
         settings = replace(settings, index_path=str(settings.index_dir.resolve()))
         self.settings = settings
-        check_index_whole(settings)
+        state = index_state(settings)
+        check_index_whole(state, settings)
         self.params = params or PRODUCT
         self.use_dense = use_dense and (self.params.dense > 0 or self.params.sentence > 0)
         if self.use_dense:
-            check_index_model(settings)
+            check_index_model(state, settings)
         self.store = PassageStore.load(store_path)
         self.keyword = KeywordIndex.load(settings.index_dir / "bm25")
         self.use_bm25 = self.params.bm25 > 0
