@@ -1,7 +1,7 @@
 """Choose the fusion settings by cross-validation, and test every hand rule on
 questions it was not chosen on.
 
-    python -m evals.tune [--questions evals/questions.jsonl evals/holdout.jsonl evals/fresh.jsonl] [--folds 5] [--answers]
+    python -m evals.tune [--questions evals/questions.jsonl evals/holdout.jsonl evals/fresh.jsonl] [--folds 5 | --by-set] [--answers]
 
 Every question's candidates (BM25, passage and sentence vectors, coverage,
 priors) are computed once; each setting of the grid is then a cheap re-ranking.
@@ -212,6 +212,9 @@ def main(argv=None) -> int:
     parser.add_argument("--date", default="2026-11-22")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--answers", action="store_true", help="tune the answerer instead of the fusion")
+    parser.add_argument("--by-set", action="store_true",
+                        help="one fold per question file (leave one set out): settings must carry over to "
+                             "another writer's wording, not only to other questions of the same writer")
     args = parser.parse_args(argv)
 
     settings = load_settings(data_dir=args.data_dir, reference_date=args.date)
@@ -223,7 +226,9 @@ def main(argv=None) -> int:
                      args.date)
         return 0
     retriever = HybridRetriever(settings, params=replace(PRODUCT, sentence=max(PRODUCT.sentence, 1.0)))
-    questions = [q for path in args.questions for q in load_questions(path) if q["expected"]]
+    questions = [(i, q) for i, path in enumerate(args.questions) for q in load_questions(path) if q["expected"]]
+    sets = np.array([i for i, _ in questions])
+    questions = [q for _, q in questions]
     t = time.perf_counter()
     prepared = [Prepared(retriever, q, args.date) for q in questions]
     print(f"{len(prepared)} in-scope questions from {len(args.questions)} file(s), candidates in "
@@ -233,6 +238,8 @@ def main(argv=None) -> int:
     order = list(range(len(prepared)))
     rng.shuffle(order)
     folds = [np.array(sorted(order[i:: args.folds])) for i in range(args.folds)]
+    if args.by_set:
+        folds = [np.flatnonzero(sets == i) for i in range(len(args.questions))]
 
     cache: dict = {}
 
