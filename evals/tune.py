@@ -115,6 +115,7 @@ ABSTAIN_GRID = {
     "weak_coverage": [0.35, 0.5],
     "max_unknown": [0.3, 0.4],
     "min_coverage": [0.2, 0.3],
+    "long_message": [0, 20, 30],
 }
 
 

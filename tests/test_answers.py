@@ -126,3 +126,20 @@ def test_filter_on_a_source_that_is_not_indexed_says_so(answerer):
 
     answer = answerer.answer("Vad säger propositionen om förebyggande arbete?", filters=Filters(kinds=("bill",)))
     assert answer.abstained and "Propositionen (Prop. 2024/25:89) finns inte i indexet" in answer.text
+
+
+def test_a_long_case_description_is_not_refused_for_its_story(indexed_settings, retriever):
+    """A case told before it asks shares few words with any one paragraph: the
+    coverage floor shrinks with the message's length (AnswerParams.long_message)."""
+    from dataclasses import replace
+
+    from assistant.answering.extractive import ANSWER, ExtractiveAnswerer
+
+    case = ("Vi har en pojke på åtta år i klassen. Hans mamma har ringt flera gånger och berättat att pappan "
+            "dricker mycket på helgerna, att det är stökigt hemma och att grannarna klagar på oväsen. "
+            "Rektorn undrar nu: måste skolan göra en orosanmälan till socialtjänsten?")
+    strict = ExtractiveAnswerer(retriever, indexed_settings, replace(ANSWER, long_message=0)).answer(case)
+    assert strict.abstained  # the whole story's weight: the best paragraph covers a tenth of it
+    answer = ExtractiveAnswerer(retriever, indexed_settings).answer(case)
+    assert not answer.abstained
+    assert answer.citations and all(c.label.startswith("SFS 2025:400 19 kap.") for c in answer.citations[:1])

@@ -37,13 +37,17 @@ from assistant.types import Answer, Citation, Passage, ScoredPassage
 # never use carry more than max_unknown of the question's weight, or the best
 # passage covers less than min_coverage of it, or (by meaning) no top passage
 # is as close to the question as min_similarity while coverage is below
-# weak_coverage. Chosen by cross-validation (`python -m evals.tune --answers`).
+# weak_coverage. A message longer than long_message words (a case told before
+# it asks) needs only long_message/words of min_coverage: no one paragraph covers
+# every circumstance of a story (0: off). Chosen by cross-validation
+# (`python -m evals.tune --answers`).
 @dataclass(frozen=True)
 class AnswerParams:
     max_unknown: float = 0.40
     min_coverage: float = 0.20
     min_similarity: float = 0.86  # cosine of the best passage or sentence (0: rule off)
     weak_coverage: float = 0.5
+    long_message: int = 20
     max_quotes: int = 3
     relative_floor: float = 0.8  # a quote scores at least this share of the best one
     max_quotes_per_passage: int = 2
@@ -184,7 +188,10 @@ class ExtractiveAnswerer:
             return answer
         params = self.params
         weak_by_meaning = bool(similarity) and similarity < params.min_similarity and best < params.weak_coverage
-        if not direct and (best < params.min_coverage or terms.unknown_share > params.max_unknown or weak_by_meaning):
+        min_coverage = params.min_coverage
+        if params.long_message and (words := len(question.split())) > params.long_message:
+            min_coverage *= params.long_message / words
+        if not direct and (best < min_coverage or terms.unknown_share > params.max_unknown or weak_by_meaning):
             answer.abstained = True
             answer.text = (
                 f"{NO_ANSWER} Inget avsnitt i lagtexterna eller de andra källorna täcker det du frågar om "
