@@ -4,7 +4,7 @@ the sources never use (the abstention signal), and how much each weighs."""
 import pytest
 
 from assistant.answering.extractive import MAX_UNKNOWN
-from assistant.index.tokenize import deep_split, lemmatize, query_units, stem_variant
+from assistant.index.tokenize import deep_split, lemmatize, query_units, restore_diacritics, stem_variant
 from assistant.retrieval.evidence import QuestionTerms, specificity
 
 
@@ -33,6 +33,21 @@ def test_forms_the_stemmer_keeps_apart_are_joined(retriever):
     unit = _unit(query_units("åldrar", retriever.keyword.vocabulary, stems), "åldrar")
     assert any(s in stems for s in unit.stems)
     assert stem_variant("zzzzzz", stems) is None
+
+
+def test_words_typed_without_a_ring_and_dots_are_read_as_written_with_them(retriever):
+    vocabulary = retriever.keyword.vocabulary
+    assert restore_diacritics("arende", vocabulary) == "ärende"  # a word of the corpus
+    assert restore_diacritics("nar", vocabulary) == "när"  # a stopword, then dropped
+    assert restore_diacritics("tonaring", vocabulary) == "tonåring"  # common Swedish, not in the corpus
+    for word in ("boende", "hand", "barn", "maria", "ärende", "hvb"):  # Swedish as typed, a name, known
+        assert restore_diacritics(word, vocabulary) is None
+    folded = QuestionTerms("hur lang tid har IVO pa sig att besluta nar tva kommuner ar oense om ett arende",
+                           retriever.keyword)
+    written = QuestionTerms("hur lång tid har IVO på sig att besluta när två kommuner är oense om ett ärende",
+                            retriever.keyword)
+    assert [u.surface for u in folded.units] == [u.surface for u in written.units]
+    assert folded.unknown_share == pytest.approx(written.unknown_share)
 
 
 def test_compounds_split_into_corpus_words(retriever):

@@ -7,7 +7,8 @@ lower-case words -> stopwords removed -> Snowball Swedish stems, plus:
   of the corpus (also with the linking -s), on both the index and the query side;
 - on the query side only (query_units): abbreviations and everyday words
   expanded to the sources' words (lexicon.yaml), words of asking dropped,
-  unknown words corrected to a close corpus word (typos) or stem variant.
+  unknown words corrected to a close corpus word (typos) or stem variant,
+  words typed without å, ä and ö respelled (restore_diacritics).
 """
 
 from __future__ import annotations
@@ -117,6 +118,45 @@ def correct_word(word: str, vocabulary: frozenset[str] | set[str]) -> str | None
     candidates = [v for v in vocabulary if v[:1] == word[:1] and abs(len(v) - len(word)) <= 2]
     match = difflib.get_close_matches(word, candidates, n=1, cutoff=0.82)
     return match[0] if match else None
+
+
+_FOLDABLE = {"a": "aåä", "o": "oö"}
+MAX_FOLDED = 5  # words with more a/o than this are not tried (3^5 variants at most)
+MIN_SWEDISH_ZIPF = 2.5  # wordfreq's Zipf scale: a word seen about 3 times per 10 million
+
+
+def restore_diacritics(word: str, vocabulary: frozenset[str] | set[str]) -> str | None:
+    """The word a question typed without å, ä and ö stands for ("nar" -> "när",
+    "arende" -> "ärende"): of the spellings with å/ä for a and ö for o that the
+    corpus or the stopword list has, the most common in Swedish (wordfreq); else
+    a common Swedish word ("tonaring" -> "tonåring") when the word as typed is
+    not one. None for a known word, one with å/ä/ö already, or one with no such
+    spelling."""
+    import itertools
+
+    from wordfreq import zipf_frequency
+
+    synonyms, question_words = lexicon()
+    stop = stopwords() | question_words | frozenset(synonyms)  # words the query side knows
+    if word in vocabulary or word in stop or re.search("[åäö]", word) or not word.isalpha():
+        return None
+    slots = [i for i, c in enumerate(word) if c in _FOLDABLE]
+    if not slots or len(slots) > MAX_FOLDED:
+        return None
+    found = []
+    for letters in itertools.product(*(_FOLDABLE[word[i]] for i in slots)):
+        chars = list(word)
+        for i, c in zip(slots, letters):
+            chars[i] = c
+        found.append("".join(chars))
+    found.remove(word)
+    known = [w for w in found if w in vocabulary or w in stop]
+    if known:
+        return max(known, key=lambda w: zipf_frequency(w, "sv"))
+    if zipf_frequency(word, "sv") >= MIN_SWEDISH_ZIPF:
+        return None  # a word as typed ("boende", "hand")
+    common = [w for w in found if zipf_frequency(w, "sv") >= MIN_SWEDISH_ZIPF]
+    return max(common, key=lambda w: zipf_frequency(w, "sv")) if common else None
 
 
 def deep_split(word: str, vocabulary: frozenset[str] | set[str], depth: int = 3) -> list[str]:
@@ -252,6 +292,8 @@ def query_units(text: str, vocabulary: frozenset[str] | set[str] = frozenset(),
     corpus's words, `stems` its stems (both empty: no compound splits, typo fixes
     or variants)."""
     lowered = text.lower()
+    if vocabulary:
+        lowered = _WORD.sub(lambda m: restore_diacritics(m[0], vocabulary) or m[0], lowered)
     synonyms, question_words = lexicon()
     units: list[QueryUnit] = []
     for phrase, expansion in synonyms.items():  # multi-word phrases first, then removed
