@@ -201,6 +201,16 @@ def tune_answers(settings, questions: list[dict], folds: list[np.ndarray], date:
     print("ANSWER =", {k: v for k, v in asdict(best).items() if v != getattr(ANSWER, k)} or "unchanged")
 
 
+def make_folds(sets: np.ndarray, args) -> list[np.ndarray]:
+    """Question indices per fold: one fold per question file (`--by-set`), else
+    `--folds` random folds (seeded)."""
+    if args.by_set:
+        return [np.flatnonzero(sets == i) for i in range(len(args.questions))]
+    order = list(range(len(sets)))
+    random.Random(args.seed).shuffle(order)
+    return [np.array(sorted(order[i:: args.folds])) for i in range(args.folds)]
+
+
 def main(argv=None) -> int:
     from assistant.config import load_settings
     from assistant.retrieval.hybrid import PRODUCT, HybridRetriever
@@ -219,28 +229,18 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     settings = load_settings(data_dir=args.data_dir, reference_date=args.date)
+    tagged = [(i, q) for i, path in enumerate(args.questions) for q in load_questions(path)
+              if args.answers or q["expected"]]  # the answerer is tuned on out-of-scope questions too
+    questions = [q for _, q in tagged]
+    folds = make_folds(np.array([i for i, _ in tagged]), args)
     if args.answers:
-        questions = [q for path in args.questions for q in load_questions(path)]
-        order = list(range(len(questions)))
-        random.Random(args.seed).shuffle(order)
-        tune_answers(settings, questions, [np.array(sorted(order[i:: args.folds])) for i in range(args.folds)],
-                     args.date)
+        tune_answers(settings, questions, folds, args.date)
         return 0
     retriever = HybridRetriever(settings, params=replace(PRODUCT, sentence=max(PRODUCT.sentence, 1.0)))
-    questions = [(i, q) for i, path in enumerate(args.questions) for q in load_questions(path) if q["expected"]]
-    sets = np.array([i for i, _ in questions])
-    questions = [q for _, q in questions]
     t = time.perf_counter()
     prepared = [Prepared(retriever, q, args.date) for q in questions]
     print(f"{len(prepared)} in-scope questions from {len(args.questions)} file(s), candidates in "
           f"{time.perf_counter() - t:.1f} s")
-
-    rng = random.Random(args.seed)
-    order = list(range(len(prepared)))
-    rng.shuffle(order)
-    folds = [np.array(sorted(order[i:: args.folds])) for i in range(args.folds)]
-    if args.by_set:
-        folds = [np.flatnonzero(sets == i) for i in range(len(args.questions))]
 
     cache: dict = {}
 

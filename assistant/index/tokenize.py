@@ -125,6 +125,13 @@ MAX_FOLDED = 5  # words with more a/o than this are not tried (3^5 variants at m
 MIN_SWEDISH_ZIPF = 2.5  # wordfreq's Zipf scale: a word seen about 3 times per 10 million
 
 
+@lru_cache(maxsize=1)
+def _query_side_words() -> frozenset[str]:
+    """Words the query side knows without the corpus: stopwords, words of asking, lexicon keys."""
+    synonyms, question_words = lexicon()
+    return stopwords() | question_words | frozenset(synonyms)
+
+
 def restore_diacritics(word: str, vocabulary: frozenset[str] | set[str]) -> str | None:
     """The word a question typed without å, ä and ö stands for ("nar" -> "när",
     "arende" -> "ärende"): of the spellings with å/ä for a and ö for o that the
@@ -136,8 +143,7 @@ def restore_diacritics(word: str, vocabulary: frozenset[str] | set[str]) -> str 
 
     from wordfreq import zipf_frequency
 
-    synonyms, question_words = lexicon()
-    stop = stopwords() | question_words | frozenset(synonyms)  # words the query side knows
+    stop = _query_side_words()
     if word in vocabulary or word in stop or re.search("[åäö]", word) or not word.isalpha():
         return None
     slots = [i for i, c in enumerate(word) if c in _FOLDABLE]
