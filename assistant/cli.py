@@ -295,6 +295,89 @@ def cmd_status(args) -> int:
     print(f"Index: {settings.index_dir}\nModell: {state.get('embedding_model')}\nReferensdatum: {settings.date}")
     for doc_id, info in state["documents"].items():
         print(f"  {doc_id}: {info['passages']} avsnitt ({info['path']})")
+    from assistant.bank.adapter import BankIndex, bank_dir
+
+    bank = BankIndex.load(bank_dir(settings.index_dir))
+    if bank is None:
+        print("Frågebank: ingen (corpus/questions är tom eller indexet byggdes utan den)")
+    else:
+        m = bank.meta
+        print(f"Frågebank: {m.get('questions')} frågor ({m.get('answerable')} med etikett, "
+              f"{m.get('out_of_scope')} utanför lagen) från {len(m.get('writers', []))} skribenter, "
+              f"{m.get('labels')} paragrafer; frågeadapter "
+              + ("tränad" if bank.adapter is not None else "saknas")
+              + f" (λ = {m.get('lambda')}), bankens hash {str(m.get('bank'))[:12]}")
+    return 0
+
+
+BANK_TARGET = {"new": 8, "old": 2}  # questions wanted per paragraph of the new and the old law
+
+
+def _bank_labels(settings) -> dict[str, str]:
+    """label -> 'new' | 'old' for the paragraphs the bank should cover: every paragraph and
+    transitional point of the new law, every paragraph of the old law in force at repeal."""
+    from assistant.bank.data import statute_texts
+    from assistant.index.store import PassageStore
+
+    store_path = settings.index_dir / "passages.jsonl"
+    if store_path.exists():
+        passages = PassageStore.load(store_path).passages
+        out = {}
+        for p in passages:
+            if p.kind != "statute" or p.repealed or (p.law_version == "old" and "övergångs" in p.label):
+                continue
+            out[p.label] = p.law_version
+        return out
+    return {label: "new" if label.startswith("SFS 2025") else "old" for label in statute_texts(settings)
+            if "övergångs" not in label or label.startswith("SFS 2025")}
+
+
+def cmd_bank(args) -> int:
+    from assistant.bank.data import load_bank
+
+    settings = _settings(args)
+    if args.action == "stats":
+        from assistant.bank.review import stats
+
+        bank = load_bank(evals=[])
+        labels = _bank_labels(settings)
+        result = stats(bank.questions, list(labels))
+        gaps = {label: n for label, n in result["per_label"].items() if n < BANK_TARGET[labels[label]]}
+        if args.json:
+            print(json.dumps(result | {"gaps": gaps}, ensure_ascii=False, indent=1))
+            return 0
+        print(f"Frågebanken: {result['questions']} frågor, varav {result['out_of_scope']} utanför lagen, "
+              f"från {len(result['writers'])} skribenter ({', '.join(f'{w} {n}' for w, n in result['writers'].items())})")
+        print(f"{'kapitel':42s} {'paragrafer':>10s} {'frågor':>7s} {'minst':>6s}")
+        for chapter, row in result["chapters"].items():
+            print(f"{chapter:42s} {row['paragraphs']:10d} {row['questions']:7d} {row['fewest']:6d}")
+        print(f"\nLuckor (färre än {BANK_TARGET['new']} frågor per paragraf i nya lagen, "
+              f"{BANK_TARGET['old']} i gamla): {len(gaps)}")
+        for label, n in gaps.items():
+            print(f"  {label}: {n}")
+        return 0
+    from assistant.bank.data import statute_texts
+    from assistant.bank.review import decide, proposals
+
+    state = settings.writable_dir
+    if args.accept or args.reject or args.accept_all:
+        new = {p.n for p in proposals(state) if p.status == "ny"}
+        accept = new if args.accept_all else set(args.accept or [])
+        accepted, problems = decide(state, accept, set(args.reject or []), statute_texts(settings))
+        for q in accepted:
+            print(f"godkänd: {q}")
+        for problem in problems:
+            print(f"inte godkänd: {problem}", file=sys.stderr)
+        print(f"{len(accepted)} godkända, {len(set(args.reject or []) & new)} avvisade. "
+              "Kör `assistant ingest` så att de godkända frågorna lärs in.")
+        return EXIT_BAD_INPUT if problems else 0
+    items = [p for p in proposals(state) if p.status == "ny"]
+    if not items:
+        print("Inga nya förslag att granska.")
+        return 0
+    for p in items:
+        print(f"[{p.n}] {p.question}\n     -> {p.label}: {' '.join(p.answers)[:160]}")
+    print("\nGodkänn med `assistant bank review --accept N ...`, avvisa med `--reject N ...`.")
     return 0
 
 
@@ -363,6 +446,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_MCP_PORT", "8765")))
     p.add_argument("--date")
     p.set_defaults(func=cmd_mcp)
+
+    p = sub.add_parser("bank", help="frågebanken: statistik och granskning av personalens förslag")
+    p.add_argument("action", choices=["stats", "review"])
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--accept", type=int, nargs="+", metavar="N", help="godkänn förslag N")
+    p.add_argument("--reject", type=int, nargs="+", metavar="N", help="avvisa förslag N")
+    p.add_argument("--accept-all", action="store_true", help="godkänn alla nya förslag som klarar kontrollen")
+    p.set_defaults(func=cmd_bank)
 
     p = sub.add_parser("status", help="visa vad som är indexerat")
     p.set_defaults(func=cmd_status)

@@ -90,7 +90,8 @@ def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", por
         """Besvara en fråga om socialtjänstlagen med ordagranna citat, som chatten gör: en fråga om
         vad en paragraf motsvarar blir en jämförelse, "vad är nytt om X" en ändringssammanfattning.
         När källorna inte besvarar frågan är abstained sant. previous_questions: samtalets tidigare
-        frågor, så att en följdfråga ("och för äldre?") läses med dem."""
+        frågor, så att en följdfråga ("och för äldre?") läses med dem. similar_questions: upp till tre
+        närliggande frågor ur frågebanken om andra paragrafer."""
         return checked(lambda: get().respond(question, list(previous_questions or []), filters=parse_sources(sources),
                                              date=date or None).to_dict())
 

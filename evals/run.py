@@ -59,11 +59,12 @@ def build_retriever(name: str, settings):
     raise SystemExit(f"unknown retriever {name!r}; choose from {', '.join(RETRIEVERS)}")
 
 
-def run_retriever(name: str, settings, questions: list[dict], k: int, date: str) -> dict:
+def run_retriever(name: str, settings, questions: list[dict], k: int, date: str, path: str = "") -> dict:
     """Each question through the conversation pipeline the users get (routing,
-    answer, verification); the retriever's ranking is measured beside it."""
-    from assistant.answering.extractive import QuestionError, validate_question
-    from assistant.conversation import Assistant
+    answer, verification); the retriever's ranking is measured beside it. A
+    question file that is training data for the bank is scored with a bank
+    without it (evals/heldout.py)."""
+    from evals.heldout import held_out
 
     retriever = build_retriever(name, settings)
     if name == "naive":
@@ -71,7 +72,17 @@ def run_retriever(name: str, settings, questions: list[dict], k: int, date: str)
 
         assistant = NaiveAssistant(settings, retriever)
     else:
+        from assistant.conversation import Assistant
+
         assistant = Assistant(settings, retriever)
+    with held_out(retriever, path, assistant) as was_held_out:
+        result = _run(settings, retriever, assistant, questions, k, date)
+    result["bank_held_out"] = was_held_out
+    return result
+
+
+def _run(settings, retriever, assistant, questions: list[dict], k: int, date: str) -> dict:
+    from assistant.answering.extractive import QuestionError, validate_question
     if questions:  # load models before timing
         retriever.search(questions[0]["question"], k=k, date=date)
     rows = []
@@ -173,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
               "reference_date": settings.date, "retrievers": {}}
     for name in args.retriever:
         started = time.perf_counter()
-        report["retrievers"][name] = run_retriever(name, settings, questions, args.k, settings.date)
+        report["retrievers"][name] = run_retriever(name, settings, questions, args.k, settings.date,
+                                                   args.questions)
         report["retrievers"][name]["seconds"] = time.perf_counter() - started
     print_table(report)
     for name, res in report["retrievers"].items():

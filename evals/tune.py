@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.heldout import held_out
+
 ROOT = Path(__file__).resolve().parents[1]
 # blind.jsonl is never among them: it is the set nothing is tuned on.
 DEFAULT_SETS = [str(ROOT / "evals" / name) for name in ("questions.jsonl", "holdout.jsonl", "fresh.jsonl")]
@@ -64,7 +66,8 @@ class Prepared:
     def __init__(self, retriever, q: dict, date: str):
         self.q = q
         self.expected = set(q["expected"])
-        self.candidates = retriever.candidates(q["question"], date=date)
+        with held_out(retriever, q.get("_file", "")):
+            self.candidates = retriever.candidates(q["question"], date=date)
         self.question = q["question"]
 
 
@@ -73,7 +76,8 @@ def evaluate(retriever, prepared: list[Prepared], params, date: str) -> np.ndarr
     (named paragraphs, transition rule) included."""
     out = np.zeros((len(prepared), 3))
     for i, pq in enumerate(prepared):
-        result = retriever.search(pq.question, k=10, date=date, params=params, candidates=pq.candidates)
+        with held_out(retriever, pq.q.get("_file", "")):
+            result = retriever.search(pq.question, k=10, date=date, params=params, candidates=pq.candidates)
         labels = list(dict.fromkeys(sp.passage.label for sp in result.passages))
         out[i] = label_metrics(labels, pq.expected)
     return out
@@ -110,12 +114,12 @@ QUOTE_GRID = {  # (max_quotes_per_passage 1/2 and answer_passage_quotes 1-3 were
     "semantic": [1.0, 1.5, 2.0],
     "rank_weight": [0.25, 0.5, 1.0],
 }
-ABSTAIN_GRID = {
-    "min_similarity": [0.0, 0.86, 0.87, 0.88],
-    "weak_coverage": [0.35, 0.5],
-    "max_unknown": [0.3, 0.4],
+ABSTAIN_GRID = {  # (weak_coverage 0.35/0.5, max_unknown 0.3/0.4 and long_message 0/20/30 were chosen by
+    # earlier runs: evals/report/tune-answers*.txt)
+    "min_similarity": [0.0, 0.86, 0.88],
     "min_coverage": [0.2, 0.3],
-    "long_message": [0, 20, 30],
+    "oos_similarity": [0.0, 0.9, 0.92, 0.94],
+    "oos_margin": [0.0, 0.02],
 }
 
 
@@ -126,7 +130,8 @@ def answer_rows(answerer, questions: list[dict], results: list, params, date: st
     answerer.params = params
     out = np.zeros((len(questions), 5))
     for i, (q, result) in enumerate(zip(questions, results)):
-        answer = answerer.compose(q["question"], result, date)
+        with held_out(answerer.retriever, q.get("_file", "")):
+            answer = answerer.compose(q["question"], result, date)
         text = _norm(answer.text)
         facts = q["answer_facts"]
         cited = [c.label for c in answer.citations]
@@ -166,7 +171,10 @@ def tune_answers(settings, questions: list[dict], folds: list[np.ndarray], date:
     retriever = HybridRetriever(settings)
     answerer = ExtractiveAnswerer(retriever, settings)
     t = time.perf_counter()
-    results = [retriever.search(q["question"], k=10, date=date) for q in questions]
+    results = []
+    for q in questions:
+        with held_out(retriever, q.get("_file", "")):
+            results.append(retriever.search(q["question"], k=10, date=date))
     print(f"{len(questions)} questions retrieved in {time.perf_counter() - t:.1f} s")
     cache: dict = {}
 
@@ -229,7 +237,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     settings = load_settings(data_dir=args.data_dir, reference_date=args.date)
-    tagged = [(i, q) for i, path in enumerate(args.questions) for q in load_questions(path)
+    tagged = [(i, q | {"_file": path}) for i, path in enumerate(args.questions) for q in load_questions(path)
               if args.answers or q["expected"]]  # the answerer is tuned on out-of-scope questions too
     questions = [q for _, q in tagged]
     folds = make_folds(np.array([i for i, _ in tagged]), args)

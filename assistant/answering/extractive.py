@@ -52,6 +52,10 @@ class AnswerParams:
     relative_floor: float = 0.8  # a quote scores at least this share of the best one
     max_quotes_per_passage: int = 2
     semantic: float = 1.0  # the sentence's similarity to the question by meaning (0..1 within the candidates)
+    # The nearest question of the bank is out of scope: refuse when its cosine is at least
+    # oos_similarity and above the nearest answerable bank question's by oos_margin (0: rule off).
+    oos_similarity: float = 0.0
+    oos_margin: float = 0.0
     rank_weight: float = 1.0  # quotes come from the best passages
     # The answering passage's next sentences that also speak of the question
     # (score > 0) are quoted with it, up to this many in all from that passage.
@@ -191,14 +195,18 @@ class ExtractiveAnswerer:
         min_coverage = params.min_coverage
         if params.long_message and (words := len(question.split())) > params.long_message:
             min_coverage *= params.long_message / words
-        if not direct and (best < min_coverage or terms.unknown_share > params.max_unknown or weak_by_meaning):
+        oos_neighbour = (params.oos_similarity > 0 and result.oos_similarity >= params.oos_similarity
+                         and result.oos_similarity - result.in_similarity >= params.oos_margin)
+        if not direct and (best < min_coverage or terms.unknown_share > params.max_unknown or weak_by_meaning
+                           or oos_neighbour):
             answer.abstained = True
             answer.text = (
                 f"{NO_ANSWER} Inget avsnitt i lagtexterna eller de andra källorna täcker det du frågar om "
                 "tillräckligt väl, så jag gissar inte. Närmaste avsnitt finns nedan."
             )
             answer.nearest = [sp.passage.label for sp in top[:5]]
-            answer.notes.append(f"täckning {best:.2f}, okända ord {terms.unknown_share:.2f}, likhet {similarity:.3f}")
+            answer.notes.append(f"täckning {best:.2f}, okända ord {terms.unknown_share:.2f}, likhet {similarity:.3f}, "
+                                f"närmaste fråga utanför lagen {result.oos_similarity:.3f}")
             return answer
 
         candidates = self._sentences(top, coverages, terms, result, self._similarities(question, top))
@@ -244,7 +252,7 @@ class ExtractiveAnswerer:
         if not getattr(self.retriever, "use_dense", False):
             return {}
         ids = [sp.passage.id for sp in top[:SENTENCE_PASSAGES]]
-        vector = self.retriever.query_vector(question)
+        vector = self.retriever.adapted_vector(question, sentences=True)
         stored = self.retriever.search_vectors.sentence_vectors(ids)
         return {(pid, start): float(np.dot(v, vector)) for pid, rows in stored.items() for start, _, v in rows}
 

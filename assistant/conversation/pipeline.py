@@ -73,6 +73,8 @@ class Turn:
     masked: bool = False  # a personnummer was removed from the message
     reference_date: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # "Liknande frågor": nearby questions of the bank about other paragraphs ({"question", "label"})
+    similar: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def abstained(self) -> bool:
@@ -108,6 +110,7 @@ class Turn:
             "citations": citations,
             "answer": self.answer.to_dict() if self.answer else None,
             "comparison": asdict(self.comparison) if self.comparison is not None else None,
+            "similar_questions": list(self.similar),
         }
 
 
@@ -192,8 +195,17 @@ class Assistant:
                 turn.answer = self.answerer.answer(question, filters=filters, date=date, k=k, on_token=on_token)
             else:
                 turn.answer = copy.deepcopy(self._cached_answer(question, filters=filters, date=date, k=k))
+        turn.similar = self.similar_questions(question, set(turn.cited_labels()))
         turn.timings_ms["total_ms"] = (time.perf_counter() - started) * 1000
         return turn
+
+    def similar_questions(self, question: str, cited: set[str], k: int = 3) -> list[dict[str, str]]:
+        """Up to k questions of the bank near this one, about paragraphs not cited."""
+        bank = self.retriever.bank if self.retriever.use_dense else None
+        if bank is None:
+            return []
+        found = bank.similar(self.retriever.query_vector(question), cited, k)
+        return [{"question": q, "label": label} for q, label, _ in found]
 
     # --- the tools beside the conversation (MCP, the overview tab) ------------------------
 

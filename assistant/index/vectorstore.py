@@ -154,6 +154,9 @@ class VectorStore:
         """-> [(passage id, cosine similarity)], best first; only `allowed` ids if given."""
         return self.snapshot().query_vector(vector, k, allowed)
 
+    def similarity(self, passage_id: str, vector) -> float:
+        return self.snapshot().similarity(passage_id, vector)
+
     def query_sentences(self, vector, k: int, allowed: set[str] | None = None) -> list[tuple[str, dict, float]]:
         """-> [(sentence id, metadata with passage_id/start/end, cosine)], best first."""
         return self.snapshot().query_sentences(vector, k, allowed)

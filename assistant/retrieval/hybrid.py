@@ -47,6 +47,12 @@ class FusionParams:
     # the new law's transitional points among the top transition_depth. (A floor on
     # their term coverage, 0.25, was dropped: every held-out fold was better without.)
     transition_depth: int = 3
+    # What the question bank teaches (corpus/questions, built at ingest into the generation):
+    # the passage search uses the query adapter; the nearest bank questions vote for their labels
+    # (weight `bank`, neighbours at or above `bank_threshold` cosine).
+    adapter: bool = True
+    bank: float = 0.0
+    bank_threshold: float = 0.85
 
 
 PRODUCT = FusionParams()
@@ -59,6 +65,7 @@ def prior_factors(params: FusionParams) -> np.ndarray:
     return np.log([*(getattr(params, f) for f in PRIOR_FIELDS), OLD_TRANSITIONS_PRIOR])
 
 
+BANK_VOTE_FLOOR = 0.75  # bank neighbours below this cosine never vote
 DEPTH_DENSE = 100  # passages from the vector index per question
 DEPTH_SENTENCES = 200  # sentences from the vector index per question
 
@@ -78,6 +85,10 @@ class Candidates:
     documents: bool
     prior_exponents: np.ndarray  # (n, len(PRIOR_FIELDS)); all 0 without priors
     raw: dict[str, dict[str, float]]
+    bank_rank: np.ndarray | None = None  # rank of the passage's label among the bank neighbours' votes
+    oos_similarity: float = 0.0  # cosine of the nearest out-of-scope bank question
+    in_similarity: float = 0.0  # cosine of the nearest answerable bank question
+    bank_similarity: np.ndarray | None = None  # the vote (best neighbour's cosine) for the passage's label
 
 
 class IndexMissing(RuntimeError):
@@ -140,6 +151,8 @@ class RetrievalResult:
     unknown_references: list[str] = field(default_factory=list)  # named but not in the sources
     timings_ms: dict[str, float] = field(default_factory=dict)
     asks: dict[str, list[str]] = field(default_factory=dict)  # each ask of a many-ask question -> its top passage ids
+    oos_similarity: float = 0.0  # the nearest out-of-scope bank question's cosine
+    in_similarity: float = 0.0  # the nearest answerable bank question's cosine
 
 
 def select_versions(passages: list[Passage], date: str) -> set[str]:
@@ -191,6 +204,7 @@ class HybridRetriever:
         self.priors = priors  # law hints ("gamla SoL") and the new-law prior
         self._vectors = None
         self._search_vectors = None
+        self._bank = None
         self._lock = threading.Lock()
         self._keep_cache: dict[str, set[str]] = {}
         self._query_vectors = lru_cache(maxsize=4096)(self._query_vector)  # 384 floats each
@@ -221,6 +235,25 @@ class HybridRetriever:
                     self.settings.index_dir, self.settings.embedding_model, {p.id for p in self.store.passages},
                     embedder) or False
         return self._search_vectors or self.vectors
+
+    @property
+    def bank(self):
+        """The question bank's vectors and adapters of this generation (None without a bank)."""
+        with self._lock:
+            if self._bank is None:
+                from assistant.bank.adapter import BankIndex, bank_dir
+                from assistant.index.embeddings import canonical_model
+
+                index = BankIndex.load(bank_dir(self.settings.index_dir))
+                ok = index is not None and index.meta.get("model") == canonical_model(self.settings.embedding_model)
+                self._bank = index if ok else False
+        return self._bank or None
+
+    def adapted_vector(self, question: str, sentences: bool = False) -> np.ndarray:
+        """The question's vector through the bank's query adapter (the raw one without)."""
+        vector = self.query_vector(question)
+        bank = self.bank if self.params.adapter else None
+        return bank.adapt(vector, sentences) if bank is not None else vector
 
     def warm_up(self) -> None:
         """Load Chroma and the embedding model now (call from a background thread)."""
@@ -309,14 +342,27 @@ class HybridRetriever:
                 ranks.setdefault(pid, {})["bm25"] = rank
                 raw.setdefault(pid, {})["bm25"] = score
         sentence_sims: dict[str, dict[int, float]] = {}
+        oos_similarity = in_similarity = 0.0
         if self.use_dense:
             vector = self.query_vector(question)
-            for rank, (pid, sim) in enumerate(self.search_vectors.query_vector(vector, DEPTH_DENSE, accepted_ids), 1):
+            adapted = self.adapted_vector(question)
+            vectors = self.search_vectors
+            # Ranked with the adapted vector; the cosine kept is the model's own (abstention reads it).
+            for rank, (pid, _sim) in enumerate(vectors.query_vector(adapted, DEPTH_DENSE, accepted_ids), 1):
                 ranks.setdefault(pid, {})["dense"] = rank
-                raw.setdefault(pid, {})["dense"] = sim
+                raw.setdefault(pid, {})["dense"] = vectors.similarity(pid, vector)
             if self.params.sentence > 0:
-                for _sid, meta, sim in self.search_vectors.query_sentences(vector, DEPTH_SENTENCES, accepted_ids):
+                for _sid, meta, sim in vectors.query_sentences(vector, DEPTH_SENTENCES, accepted_ids):
                     sentence_sims.setdefault(meta["passage_id"], {})[int(meta["start"])] = sim
+            if self.bank is not None:
+                # Votes down to a floor; the threshold is applied when scoring (labels rank by their vote,
+                # so the ranks above any threshold do not depend on it).
+                votes, oos_similarity, in_similarity = self.bank.label_votes(vector, BANK_VOTE_FLOOR)
+                for rank, label in enumerate(sorted(votes, key=lambda x: -votes[x]), 1):
+                    for p in self.store.with_label(label):
+                        if p.id in accepted_ids:
+                            ranks.setdefault(p.id, {})["bank"] = rank
+                            raw.setdefault(p.id, {})["bank"] = votes[label]
                 best = sorted(sentence_sims, key=lambda pid: -max(sentence_sims[pid].values()))
                 for rank, pid in enumerate(best, 1):
                     ranks.setdefault(pid, {})["sentence"] = rank
@@ -344,7 +390,8 @@ class HybridRetriever:
                 exponents[i] = self._prior_exponents(p, hinted_sfs, transition)
         return Candidates(
             passages, column("bm25"), column("dense"), column("sentence"), coverage, definition,
-            hinted_sfs, transition, documents, exponents, raw,
+            hinted_sfs, transition, documents, exponents, raw, column("bank"), oos_similarity, in_similarity,
+            np.array([raw[p.id].get("bank", 0.0) for p in passages]).reshape(n),
         )
 
     def scores(self, c: Candidates, params: FusionParams | None = None) -> np.ndarray:
@@ -356,6 +403,9 @@ class HybridRetriever:
             return np.where(r > 0, 1.0 / (params.rrf_k + r), 0.0)
 
         fused = params.bm25 * rrf(c.bm25_rank) + params.dense * rrf(c.dense_rank) + params.sentence * rrf(c.sentence_rank)
+        if c.bank_rank is not None and params.bank > 0:
+            voted = c.bank_similarity >= params.bank_threshold
+            fused = fused + params.bank * np.where(voted, rrf(c.bank_rank), 0.0)
         fused = fused * np.exp(c.prior_exponents @ prior_factors(params))
         score = fused / (fused.max() or 1.0)
         if self.rerank:
@@ -370,8 +420,9 @@ class HybridRetriever:
         order = np.argsort(-score, kind="stable")[:limit]
         out = []
         for i in order:
-            sources: dict[str, float] = {name: float(r[i]) for name, r in
-                                         (("bm25", c.bm25_rank), ("dense", c.dense_rank), ("sentence", c.sentence_rank)) if r[i]}
+            columns = (("bm25", c.bm25_rank), ("dense", c.dense_rank), ("sentence", c.sentence_rank),
+                       ("bank", c.bank_rank if c.bank_rank is not None else c.dense_rank * 0))
+            sources: dict[str, float] = {name: float(r[i]) for name, r in columns if r[i]}
             if self.rerank:
                 sources["coverage"] = float(c.coverage[i])  # reused by the answerer
             out.append(ScoredPassage(c.passages[i], float(score[i]), sources))
@@ -410,7 +461,8 @@ class HybridRetriever:
         asks = self._asks(question, filters, date, depth, params, top) if self.priors and not direct else {}
         for sp in top:
             sp.sources.update({f"{name}_score": v for name, v in c.raw.get(sp.passage.id, {}).items()})
-        return RetrievalResult(top[: max(k, len(direct))], direct_labels, unknown, timings, asks)
+        return RetrievalResult(top[: max(k, len(direct))], direct_labels, unknown, timings, asks,
+                               c.oos_similarity, c.in_similarity)
 
     def _asks(self, question: str, filters: Filters, date: str, depth: int, params,
               top: list[ScoredPassage]) -> dict[str, list[str]]:

@@ -194,6 +194,11 @@ def build_app(settings: Settings) -> gr.Blocks:
             raise refused(exc, "/fraga") from None
         return turn.to_dict()
 
+    def similar_update(turn):
+        """"Liknande frågor" under the answer: the bank's nearby questions on other paragraphs."""
+        samples = [[q["question"]] for q in (turn.similar if turn is not None else [])]
+        return gr.update(samples=samples, visible=bool(samples))
+
     def chat(message: str, history: list, sources: list[str], answers: list):
         """One chat turn (a generator: progress first, then the answer). An LLM's
         answer is shown only after the verifier has checked it, so only progress is streamed."""
@@ -201,30 +206,32 @@ def build_app(settings: Settings) -> gr.Blocks:
         masked, _ = mask_personnummer(message or "")
         if not masked.strip():
             gr.Warning("Frågan är tom. Skriv en fråga om socialtjänstlagen.")
-            yield "", history, gr.update(), gr.update(), answers
+            yield "", history, gr.update(), gr.update(), answers, gr.update()
             return
         turn = [{"role": "user", "content": masked}, {"role": "assistant", "content": "Söker i källorna …"}]
-        yield "", history + turn, gr.update(), gr.update(), answers
+        yield "", history + turn, gr.update(), gr.update(), answers, gr.update()
         try:
             result = None
             for progress, result in _with_progress(service.get(), message, history, filters_from_choices(sources)):
                 if result is None:
                     turn[1] = {"role": "assistant", "content": progress}
-                    yield "", history + turn, gr.update(), gr.update(), answers
+                    yield "", history + turn, gr.update(), gr.update(), answers, gr.update()
         except QuestionError as exc:
             refused(exc, "/chat")
             turn[1] = {"role": "assistant", "content": f"**Fel:** {exc}"}
-            yield "", history + turn, gr.update(), gr.update(), answers + [None]
+            yield "", history + turn, gr.update(), gr.update(), answers + [None], similar_update(None)
             return
         if result.comparison is not None:
             c = result.comparison
             turn[1] = {"role": "assistant", "content": comparison_markdown(c)}
-            yield "", history + turn, render_comparison_html(c), render_comparison_text(c), answers + [result.to_dict()]
+            yield ("", history + turn, render_comparison_html(c), render_comparison_text(c), answers + [result.to_dict()],
+                   similar_update(result))
             return
         text = turn_markdown(result)
         turn[1] = {"role": "assistant", "content": text}
         answer = result.answer
-        yield "", history + turn, passages_html(answer, service.publishers), copy_text(answer), answers + [result.to_dict()]
+        yield ("", history + turn, passages_html(answer, service.publishers), copy_text(answer),
+               answers + [result.to_dict()], similar_update(result))
 
     def on_like(data: gr.LikeData, answers: list, history: list, include_question: bool):
         turn = data.index[0] // 2 if isinstance(data.index, (list, tuple)) else int(data.index) // 2
@@ -233,6 +240,11 @@ def build_app(settings: Settings) -> gr.Blocks:
         if include_question and answer:
             question = answer.get("question")
         feedback.record("upp" if data.liked else "ned", answer, question, include_question)
+        if data.liked and question:
+            # A good answer with the question shared: proposed for the question bank (`assistant bank review`).
+            from assistant.bank.review import propose
+
+            propose(settings.writable_dir, question, answer)
         gr.Info("Tack för återkopplingen!")
 
     with gr.Blocks(title="Socialtjänstlagen – frågor med källor",
@@ -251,6 +263,8 @@ def build_app(settings: Settings) -> gr.Blocks:
                     with gr.Row():
                         send = gr.Button("Fråga", variant="primary", elem_id="send")
                         clear = gr.Button("Rensa samtalet", elem_id="clear")
+                    similar = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[], label="Liknande frågor",
+                                         visible=False, elem_id="similar")
                     gr.Examples(EXAMPLES, inputs=question, label="Exempelfrågor")
                 with gr.Column(scale=2):
                     sources = gr.CheckboxGroup(list(SOURCE_CHOICES), label="Sök i källorna (inget val = alla)",
@@ -263,7 +277,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                     session_btn = gr.Button("Spara samtalet som PDF", elem_id="session-pdf")
                     session_file = gr.File(label="Samtalet som PDF", elem_id="session-file", interactive=False)
                     include_question = gr.Checkbox(
-                        label="Spara min fråga tillsammans med tumme upp/ned (annars sparas bara betyget)",
+                        label="Spara min fråga tillsammans med tumme upp/ned (annars sparas bara betyget); med tumme upp föreslås den till frågebanken",
                         value=False, elem_id="include-question")
             with gr.Tab("Nytt från 1 juli 2025", id="changes-tab"):
                 with gr.Row():
@@ -276,11 +290,14 @@ def build_app(settings: Settings) -> gr.Blocks:
             build_reform_tab(service, settings, demo)
 
         inputs = [question, chatbot, sources, answers]
-        outputs = [question, chatbot, passages, copy, answers]
+        outputs = [question, chatbot, passages, copy, answers, similar]
         send.click(chat, inputs, outputs, api_name="chat")
+        similar.click(lambda sample: sample[0] if sample else "", similar, question, api_visibility="private").then(
+            chat, inputs, outputs, api_visibility="private")
         question.submit(chat, inputs, outputs, api_visibility="private")
-        clear.click(lambda: ([], "<p class='no-sources'>Ställ en fråga för att se källorna här.</p>", "", []),
-                    None, [chatbot, passages, copy, answers], api_visibility="private")
+        clear.click(lambda: ([], "<p class='no-sources'>Ställ en fråga för att se källorna här.</p>", "", [],
+                             gr.update(samples=[], visible=False)),
+                    None, [chatbot, passages, copy, answers, similar], api_visibility="private")
         def session_pdf(history):
             from assistant.course.export import markdown_to_pdf, session_markdown
 
