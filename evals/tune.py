@@ -119,7 +119,7 @@ ABSTAIN_GRID = {  # (weak_coverage 0.35/0.5, max_unknown 0.3/0.4 and long_messag
     "min_similarity": [0.0, 0.86, 0.88],
     "min_coverage": [0.2, 0.3],
     "oos_similarity": [0.0, 0.9, 0.92, 0.94],
-    "oos_margin": [0.0, 0.02],
+    "in_similarity": [0.0, 0.9, 0.92, 0.94],
 }
 
 
@@ -206,6 +206,7 @@ def tune_answers(settings, questions: list[dict], folds: list[np.ndarray], date:
     print(answer_summary("+ abstention cross-validated (held-out)", held))
     print(answer_summary("chosen on all questions (training)", cache[best]))
     print("fold choices:", [{k: getattr(c, k) for k in ABSTAIN_GRID} for c in choices])
+    print("best on all:", {k: getattr(best, k) for k in [*QUOTE_GRID, *ABSTAIN_GRID]})
     print("ANSWER =", {k: v for k, v in asdict(best).items() if v != getattr(ANSWER, k)} or "unchanged")
 
 

@@ -288,3 +288,28 @@ def test_several_users_at_once(app_url):
     assert [r["question"] for r in results] == questions
     assert all(r["citations"] and not r["abstained"] for r in results)
     assert results[0]["citations"][0]["label"] == results[3]["citations"][0]["label"] == "SFS 2025:400 20 kap. 2 §"
+
+
+def test_similar_questions_are_asked_with_one_click(app_url):
+    """Under an answer, "Liknande frågor" from the question bank; a click asks it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        _ask(page, "Hur lång tid har socialnämnden på sig att göra en förhandsbedömning?")
+        bot = page.locator("#chatbot")
+        expect(bot).to_contain_text("[1]", timeout=30_000)
+        similar = page.locator("#similar")
+        expect(similar).to_be_visible(timeout=30_000)
+        expect(similar).to_contain_text("Liknande frågor")
+        first = similar.locator("button, tr, .gallery-item").filter(has_text=re.compile(r"\w{4}")).first
+        asked = first.inner_text().strip()
+        assert len(asked) > 10
+        page.screenshot(path=str(ARTIFACTS / "similar-questions.png"), full_page=True)
+        first.click()
+        expect(bot.locator(".user, [data-testid='user']").last).to_contain_text(asked[:40], timeout=30_000)
+        expect(bot).to_contain_text("[1]", timeout=30_000)
+        browser.close()

@@ -50,9 +50,10 @@ class FusionParams:
     # What the question bank teaches (corpus/questions, built at ingest into the generation):
     # the passage search uses the query adapter; the nearest bank questions vote for their labels
     # (weight `bank`, neighbours at or above `bank_threshold` cosine).
+    # Chosen by leaving one eval file out (`python -m evals.bank_tune --fusion`, evals/report/bank-tune.txt).
     adapter: bool = True
-    bank: float = 0.0
-    bank_threshold: float = 0.85
+    bank: float = 6.0
+    bank_threshold: float = 0.91
 
 
 PRODUCT = FusionParams()
@@ -358,7 +359,7 @@ class HybridRetriever:
                 # Votes down to a floor; the threshold is applied when scoring (labels rank by their vote,
                 # so the ranks above any threshold do not depend on it).
                 votes, oos_similarity, in_similarity = self.bank.label_votes(vector, BANK_VOTE_FLOOR)
-                for rank, label in enumerate(sorted(votes, key=lambda x: -votes[x]), 1):
+                for rank, label in enumerate(votes, 1):  # strongest vote first
                     for p in self.store.with_label(label):
                         if p.id in accepted_ids:
                             ranks.setdefault(p.id, {})["bank"] = rank
