@@ -4,7 +4,8 @@
         [--retriever hybrid bm25 dense naive] [--json OUT] [--date 2026-02-01]
 
 Retrievers: `hybrid` (the product), `bm25` and `dense` (one ranking each, no
-direct paragraph lookup or law priors), `naive` (LangChain
+direct paragraph lookup or law priors; `dense` searches with the question bank's
+query adapter), `model` (the embedding model alone, no adapter), `naive` (LangChain
 RecursiveCharacterTextSplitter 1000/200 into Chroma, dense only). Every
 configuration is answered with the same extractive answerer.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from evals.metrics import KEYS, aggregate, question_metrics
 
-RETRIEVERS = ("hybrid", "bm25", "dense", "naive")
+RETRIEVERS = ("hybrid", "bm25", "dense", "model", "naive")
 KINDS = ("lookup", "change", "deadline", "definition", "source_doc", "out_of_scope")
 
 
@@ -49,9 +50,11 @@ def build_retriever(name: str, settings):
     if name == "hybrid":
         return HybridRetriever(settings)
     if name == "bm25":
-        return HybridRetriever(settings, params=FusionParams(bm25=1.0, dense=0.0), direct_lookup=False, priors=False)
-    if name == "dense":
-        return HybridRetriever(settings, params=FusionParams(bm25=0.0, dense=1.0), direct_lookup=False, priors=False)
+        return HybridRetriever(settings, params=FusionParams(bm25=1.0, dense=0.0, bank=0.0), direct_lookup=False,
+                               priors=False)
+    if name in ("dense", "model"):
+        params = FusionParams(bm25=0.0, dense=1.0, bank=0.0, adapter=name == "dense")
+        return HybridRetriever(settings, params=params, direct_lookup=False, priors=False)
     if name == "naive":
         from evals.naive import NaiveRetriever
 
