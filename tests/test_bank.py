@@ -150,3 +150,23 @@ def test_bank_stats_command(indexed_settings):
     stats = json.loads(out)
     assert stats["gaps"] == {}
     assert stats["chapters"]["SFS 2025:400 20 kap."]["fewest"] >= 8
+
+
+def test_an_eval_file_that_is_training_data_is_scored_without_it(retriever, tmp_path, indexed_settings):
+    from evals.heldout import held_out
+    from evals.run import main
+
+    full = retriever.bank
+    assert "evals:wild" in full.writers
+    with held_out(retriever, "evals/wild.jsonl") as swapped:
+        assert swapped and "evals:wild" not in retriever.bank.writers
+        assert len(retriever.bank.questions) == sum(w != "evals:wild" for w in full.writers)
+    assert retriever.bank is full
+    with held_out(retriever, "evals/blind.jsonl") as swapped:  # never trained on: nothing to hold out
+        assert not swapped and retriever.bank is full
+    sample = tmp_path / "questions.jsonl"  # same stem as a training file: held out by name
+    sample.write_text("".join(open("evals/questions.jsonl", encoding="utf-8").readlines()[:3]), encoding="utf-8")
+    out = tmp_path / "out.json"
+    assert main(["--questions", str(sample), "--json", str(out), "--concordance-gold", "",
+                 "--data-dir", indexed_settings.data_dir]) == 0
+    assert json.loads(out.read_text())["retrievers"]["hybrid"]["bank_held_out"] is True

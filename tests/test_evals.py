@@ -81,7 +81,7 @@ def test_every_gold_label_exists_in_the_index(retriever):
     questions = load_questions(GOLD)
     assert len(questions) >= 150
     assert problems(questions, retriever.store.labels()) == []
-    for name in ("holdout.jsonl", "fresh.jsonl", "blind.jsonl", "wild.jsonl"):
+    for name in ("holdout.jsonl", "fresh.jsonl", "blind.jsonl", "wild.jsonl", "blind2.jsonl"):
         assert problems(load_questions(HOLDOUT.with_name(name)), retriever.store.labels()) == [], name
     bad = [{"id": "x", "kind": "lookup", "expected": ["SFS 2025:400 20 kap. 99 §", "20 kap. 2 §"]}]
     assert len(problems(bad, retriever.store.labels())) == 2

@@ -172,17 +172,12 @@ def statute_texts(settings=None) -> dict[str, list[str]]:
     """label -> texts of every version and part, parsed from the two laws in the mirror."""
     from assistant.config import Settings
     from assistant.parsing import parse_document
-    from assistant.sources.manifest import load_manifest, locate
+    from assistant.sources.manifest import located_statutes
 
     settings = settings or Settings()
     out: dict[str, list[str]] = {}
-    for doc in load_manifest(settings.manifest):
-        if doc.kind != "statute":
-            continue
-        located = locate(doc, settings)
-        if located.path is None:
-            continue
-        passages, _ = parse_document(doc, located.path)
+    for doc, path in located_statutes(settings):
+        passages, _ = parse_document(doc, path)
         for p in passages:
             out.setdefault(p.label, []).append(p.text)
     return out

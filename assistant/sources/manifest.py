@@ -80,3 +80,10 @@ def locate(doc: SourceDoc, settings: Settings) -> Located:
         if path.is_file():
             return Located(doc, path, "mirror")
     return Located(doc, None, "missing")
+
+
+def located_statutes(settings):
+    """(document, path) of every statute of the manifest that is found locally."""
+    for doc in load_manifest(settings.manifest):
+        if doc.kind == "statute" and (path := locate(doc, settings).path) is not None:
+            yield doc, path

@@ -4,20 +4,15 @@ SFS 2025:1501"), read from the located source files' headers. Handouts print it.
 from __future__ import annotations
 
 from assistant.config import Settings
-from assistant.sources.manifest import load_manifest, locate
+from assistant.sources.manifest import located_statutes
 
 
 def statute_versions(settings: Settings) -> list[str]:
     from assistant.parsing.statute import _split_header
 
     out = []
-    for doc in load_manifest(settings.manifest):
-        if doc.kind != "statute":
-            continue
-        located = locate(doc, settings)
-        if located.path is None:
-            continue
-        head = located.path.read_bytes()[:2000].decode("utf-8", errors="ignore")  # may cut a character
+    for doc, path in located_statutes(settings):
+        head = path.read_bytes()[:2000].decode("utf-8", errors="ignore")  # may cut a character
         meta, _ = _split_header(head)
         line = doc.citation_prefix
         if meta.get("amended_through"):
