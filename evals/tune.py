@@ -232,6 +232,9 @@ def main(argv=None) -> int:
     parser.add_argument("--date", default="2026-11-22")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--answers", action="store_true", help="tune the answerer instead of the fusion")
+    parser.add_argument("--ablate", action="store_true",
+                        help="only the product with each rule switched off in turn (no grid): does each rule "
+                             "still earn its place, each file scored with a bank without it")
     parser.add_argument("--by-set", action="store_true",
                         help="one fold per question file (leave one set out): settings must carry over to "
                              "another writer's wording, not only to other questions of the same writer")
@@ -268,6 +271,12 @@ def main(argv=None) -> int:
 
     t = time.perf_counter()
     print(row("current PRODUCT (no tuning)", table_for([PRODUCT])[PRODUCT]))
+    if args.ablate:
+        base = objective(cache[PRODUCT])
+        for rule, value in {**RULES, "bank": 0.0}.items():  # (the adapter changes the candidates: see evals.run dense vs model)
+            m = table_for([replace(PRODUCT, **{rule: value})])[replace(PRODUCT, **{rule: value})]
+            print(row(f"  without {rule}", m) + f"   gain of the rule {base - objective(m):+.3f}")
+        return 0
     off: dict = {}
     held, chosen = held_out(off)
     print(row("cross-validated, all rules (held-out)", held))

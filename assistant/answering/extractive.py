@@ -208,10 +208,13 @@ class ExtractiveAnswerer:
         weak = best < min_coverage or terms.unknown_share > params.max_unknown or weak_by_meaning
         if not direct and ((weak and not answerable_neighbour) or oos_neighbour):
             answer.abstained = True
-            answer.text = (
-                f"{NO_ANSWER} Inget avsnitt i lagtexterna eller de andra källorna täcker det du frågar om "
-                "tillräckligt väl, så jag gissar inte. Närmaste avsnitt finns nedan."
-            )
+            if weak and not answerable_neighbour:
+                why = "Inget avsnitt i lagtexterna eller de andra källorna täcker det du frågar om tillräckligt väl"
+            else:
+                law = other_law_asked(question)
+                why = (f"Frågan gäller vad {law} säger, och den lagen finns inte i källorna. " if law else "") + (
+                    "Den liknar frågor som socialtjänstlagarna inte besvarar (belopp, andra lagar, lokala rutiner)")
+            answer.text = f"{NO_ANSWER} {why}, så jag gissar inte. Närmaste avsnitt finns nedan."
             answer.nearest = [sp.passage.label for sp in top[:5]]
             answer.notes.append(f"täckning {best:.2f}, okända ord {terms.unknown_share:.2f}, likhet {similarity:.3f}, "
                                 f"närmaste fråga utanför lagen {result.oos_similarity:.3f}")

@@ -201,7 +201,7 @@ class Assistant:
 
     def similar_questions(self, question: str, cited: set[str], k: int = 3) -> list[dict[str, str]]:
         """Up to k questions of the bank near this one, about paragraphs not cited."""
-        bank = self.retriever.bank if self.retriever.use_dense else None
+        bank = getattr(self.retriever, "bank", None) if getattr(self.retriever, "use_dense", False) else None
         if bank is None:
             return []
         found = bank.similar(self.retriever.query_vector(question), cited, k)

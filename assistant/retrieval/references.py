@@ -221,7 +221,11 @@ def split_asks(text: str) -> list[str]:
     """The separate questions of a message that asks several things ("Måste vi
     utreda? Och hur länge får vi följa upp?"): each sentence ending in a
     question mark, with the message's context (sentences that do not ask)
-    before it when the ask is too short to stand alone. One ask -> []."""
+    before it: "En lärare har anmält oro för en elev." decides which deadline
+    "Hur snabbt måste vi bedöma …?" means. (Context for short asks only, as
+    before the question bank: on the 59 many-ask questions of the development
+    sets, each scored with a bank without its file, hit@5 0.966 -> 0.983 with
+    context for every ask, hit@1 unchanged.) One ask -> []."""
     parts = [p.strip() for p in _ASK_END.split(text.strip()) if p.strip()]
     asks, context = [], []
     for part in parts:
@@ -235,7 +239,7 @@ def split_asks(text: str) -> list[str]:
     if len(asks) < 2:
         return []
     lead = " ".join(context)
-    return [a if len(a.split()) > 6 or not lead else f"{lead} {a}" for a in asks]
+    return [f"{lead} {a}" if lead else a for a in asks]
 
 
 # A sum of money is asked for ("vad kostar", "hur mycket ... i kronor", "arvode
