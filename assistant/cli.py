@@ -83,7 +83,9 @@ def render_turn(turn, assistant, as_json: bool = False) -> str:
         return "\n".join(lines + [render_comparison_text(turn.comparison)])
     answer = turn.answer
     nearest = {label: (assistant.retriever.lookup(label) or [None])[0] for label in answer.nearest}
-    return "\n".join(lines + [render_text(answer, nearest_texts={label: p.text for label, p in nearest.items() if p})])
+    similar = ["\nLiknande frågor:"] + [f"  – {q['question']}" for q in turn.similar] if turn.similar else []
+    return "\n".join(lines + [render_text(answer, nearest_texts={label: p.text for label, p in nearest.items() if p})]
+                     + similar)
 
 
 def cmd_ask(args) -> int:
