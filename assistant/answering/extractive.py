@@ -208,12 +208,12 @@ class ExtractiveAnswerer:
         weak = best < min_coverage or terms.unknown_share > params.max_unknown or weak_by_meaning
         if not direct and ((weak and not answerable_neighbour) or oos_neighbour):
             answer.abstained = True
+            law = other_law_asked(question)
+            why = f"Frågan gäller vad {law} säger, och den lagen finns inte i källorna. " if law else ""
             if weak and not answerable_neighbour:
-                why = "Inget avsnitt i lagtexterna eller de andra källorna täcker det du frågar om tillräckligt väl"
+                why += "Inget avsnitt i lagtexterna eller de andra källorna täcker det du frågar om tillräckligt väl"
             else:
-                law = other_law_asked(question)
-                why = (f"Frågan gäller vad {law} säger, och den lagen finns inte i källorna. " if law else "") + (
-                    "Den liknar frågor som socialtjänstlagarna inte besvarar (belopp, andra lagar, lokala rutiner)")
+                why += "Den liknar frågor som socialtjänstlagarna inte besvarar (belopp, andra lagar, lokala rutiner)"
             answer.text = f"{NO_ANSWER} {why}, så jag gissar inte. Närmaste avsnitt finns nedan."
             answer.nearest = [sp.passage.label for sp in top[:5]]
             answer.notes.append(f"täckning {best:.2f}, okända ord {terms.unknown_share:.2f}, likhet {similarity:.3f}, "
@@ -288,8 +288,8 @@ class ExtractiveAnswerer:
                 score += self.params.rank_weight / (1 + rank)  # retrieval rank: quotes come from the best passages
                 if terms.asks_time and mentions_time(sentence):
                     score += 0.3
-                if is_direct:
-                    score += 1.0 - 0.05 * i  # a named paragraph is quoted from its start
+                if is_direct:  # a named paragraph is quoted from its start, before what is only similar in meaning
+                    score += max(1.0, self.params.semantic) * (1.0 - 0.05 * i)
                 sim = similarities.get((p.id, a))
                 if sim is not None and hi > lo and not is_direct:
                     score += self.params.semantic * (sim - lo) / (hi - lo)

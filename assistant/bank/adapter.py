@@ -35,7 +35,8 @@ EVAL_WEIGHT = 10.0
 # pooled (0.05: 0.856); evals/report/bank-votes.txt.
 VOTE_TEMPERATURE = 0.02
 SIMILAR_FLOOR = 0.84  # "Liknande frågor": bank questions at least this near the question
-MIN_KNOWN_SHARE = 0.5  # the bank is built only for an index that holds at least this share of its labels
+MIN_KNOWN_SHARE = 0.5
+UNCHANGED = "oförändrad"  # the bank is built only for an index that holds at least this share of its labels
 
 
 def fit_adapter(x: np.ndarray, y: np.ndarray, lam: float, weights: np.ndarray | None = None) -> np.ndarray:
@@ -286,27 +287,23 @@ def build(index_dir: Path, model_name: str, embedder, snapshot, store,
 
     bank = bank if bank is not None else load_bank()
     directory = bank_dir(index_dir)
-    if not bank.questions:
-        if directory.exists():
-            import shutil
-
-            shutil.rmtree(directory)
-        return None, "ingen frågebank"
     known = {p.label for p in store.passages}
     bank_labels = {label for q in bank.questions for label in q.labels}
-    if len(bank_labels & known) < MIN_KNOWN_SHARE * len(bank_labels):
-        if directory.exists():
-            import shutil
+    if not bank.questions or len(bank_labels & known) < MIN_KNOWN_SHARE * len(bank_labels):
+        # No bank, or one about other sources (a test corpus): no bank index in this generation.
+        if not directory.exists():
+            return None, UNCHANGED
+        import shutil
 
-            shutil.rmtree(directory)
-        return None, "frågebanken gäller inte källorna i det här indexet; hoppades över"
+        shutil.rmtree(directory)
+        return None, "borttagen (ingen frågebank för källorna i det här indexet)"
     model = canonical_model(model_name)
     pdigest = passages_digest(snapshot.passage_ids, snapshot.passage_vectors)
     wanted = {"version": BANK_INDEX_VERSION, "bank": bank.digest, "model": model, "passages": pdigest,
               "lambda": lam, "sentence_lambda": sentence_lam, "eval_weight": EVAL_WEIGHT}
     existing = BankIndex.load(directory)
     if existing is not None and all(existing.meta.get(k) == v for k, v in wanted.items()):
-        return existing, "oförändrad"
+        return existing, UNCHANGED
     questions = [mask_personnummer(q.question)[0] for q in bank.questions]
     if existing is not None and existing.meta.get("bank") == bank.digest and existing.meta.get("model") == model:
         vectors = existing.vectors  # only the passages changed: the questions need not be embedded again

@@ -237,8 +237,10 @@ def _update(settings: Settings, progress: bool, log) -> IngestReport:
         snapshot.save(store, index_dir)  # what questions are answered from (see snapshot.py)
         report.changed = True
     if by_doc:
+        from assistant.bank.adapter import UNCHANGED
+
         what = _bank(settings, store, passage_ids, progress)
-        if what != "oförändrad":
+        if what != UNCHANGED:
             report.changed = True
             report.notes.append(f"frågebanken: {what}")
     encoder_dir = store.embedder.query_encoder_dir
@@ -269,8 +271,8 @@ def _bank(settings: Settings, store, passage_ids: set[str], progress: bool) -> s
     from assistant.index import snapshot
 
     vectors = snapshot.VectorSnapshot.load(settings.index_dir, settings.embedding_model, passage_ids, None)
-    if vectors is None:
-        return "ingen vektorögonblicksbild; hoppades över"
+    if vectors is None:  # no vectors to learn against (problems() reports the index as incomplete)
+        return adapter.UNCHANGED
     passages = PassageStore.load(settings.index_dir / "passages.jsonl")
     _index, what = adapter.build(settings.index_dir, settings.embedding_model, store.embedder, vectors, passages,
                                  progress=progress)
