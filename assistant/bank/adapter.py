@@ -172,10 +172,6 @@ class BankIndex:
         index.meta = self.meta | index.meta | {"held_out": writer}
         return index
 
-    @property
-    def out_of_scope(self) -> np.ndarray:
-        return np.array([not ls for ls in self.labels], dtype=bool)
-
     def adapt(self, vector: np.ndarray, sentences: bool = False) -> np.ndarray:
         w = self.sentence_adapter if sentences else self.adapter
         if w is None:

@@ -143,6 +143,8 @@ def problems(q: BankQuestion, texts_by_label: dict[str, list[str]]) -> list[str]
     out: list[str] = []
     if len(q.question) < 8:
         out.append("frågan är för kort")
+    if q.form not in FORMS:
+        out.append(f"okänd form {q.form!r}; välj bland {', '.join(FORMS)}")
     if q.out_of_scope:
         if q.answers:
             out.append("en fråga utanför lagen har inga svarsmeningar")
