@@ -176,3 +176,17 @@ def test_an_eval_file_that_is_training_data_is_scored_without_it(retriever, tmp_
     assert main(["--questions", str(sample), "--json", str(out), "--concordance-gold", "",
                  "--data-dir", indexed_settings.data_dir]) == 0
     assert json.loads(out.read_text())["retrievers"]["hybrid"]["bank_held_out"] is True
+
+
+def test_an_index_without_a_bank_keeps_every_other_signal(retriever):
+    """Sentence vectors and the model's ranking do not depend on the bank being there."""
+    question = "Hur lång tid har socialnämnden på sig att göra en förhandsbedömning?"
+    with_bank = retriever.candidates(question)
+    assert with_bank.bank_rank.any() and with_bank.sentence_rank.any()
+    full, retriever._bank = retriever._bank, False  # as an index built without a bank loads
+    try:
+        without = retriever.candidates(question)
+    finally:
+        retriever._bank = full
+    assert without.sentence_rank.any() and without.dense_rank.any() and not without.bank_rank.any()
+    assert without.oos_similarity == 0.0

@@ -358,6 +358,10 @@ class HybridRetriever:
             if self.params.sentence > 0:
                 for _sid, meta, sim in vectors.query_sentences(vector, DEPTH_SENTENCES, accepted_ids):
                     sentence_sims.setdefault(meta["passage_id"], {})[int(meta["start"])] = sim
+                best = sorted(sentence_sims, key=lambda pid: -max(sentence_sims[pid].values()))
+                for rank, pid in enumerate(best, 1):
+                    ranks.setdefault(pid, {})["sentence"] = rank
+                    raw.setdefault(pid, {})["sentence"] = max(sentence_sims[pid].values())
             if self.bank is not None:
                 # Votes down to a floor; the threshold is applied when scoring (labels rank by their vote,
                 # so the ranks above any threshold do not depend on it).
@@ -367,10 +371,6 @@ class HybridRetriever:
                         if p.id in accepted_ids:
                             ranks.setdefault(p.id, {})["bank"] = rank
                             raw.setdefault(p.id, {})["bank"] = votes[label]
-                best = sorted(sentence_sims, key=lambda pid: -max(sentence_sims[pid].values()))
-                for rank, pid in enumerate(best, 1):
-                    ranks.setdefault(pid, {})["sentence"] = rank
-                    raw.setdefault(pid, {})["sentence"] = max(sentence_sims[pid].values())
         passages = [p for pid in ranks if (p := self.store.get(pid)) is not None]
         n = len(passages)
 
@@ -425,7 +425,7 @@ class HybridRetriever:
         out = []
         for i in order:
             columns = (("bm25", c.bm25_rank), ("dense", c.dense_rank), ("sentence", c.sentence_rank),
-                       ("bank", c.bank_rank if c.bank_rank is not None else c.dense_rank * 0))
+                       ("bank", c.bank_rank if c.bank_rank is not None else np.zeros(len(c.passages))))
             sources: dict[str, float] = {name: float(r[i]) for name, r in columns if r[i]}
             if self.rerank:
                 sources["coverage"] = float(c.coverage[i])  # reused by the answerer
