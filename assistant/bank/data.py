@@ -35,10 +35,6 @@ class BankQuestion:
     source: str = ""  # file stem
     line: int = 0
 
-    @property
-    def label(self) -> str:
-        return self.labels[0] if self.labels else ""
-
 
 @dataclass
 class Bank:
