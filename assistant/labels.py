@@ -5,7 +5,10 @@ Forms (used in index metadata, answers and evals alike):
     SFS 2001:453 11 kap. 1 a §
     SFS 2025:400 övergångsbestämmelser 2025:1501 p. 2
     Prop. 2024/25:89 s. 512
-    SOU 2020:47 s. 123
+    SOU 2020:47 s. 123            (printed page, only from the PDF)
+    SOU 2020:47 avsnitt 17.3.2    (a numbered section of the report)
+    SOU 2020:47 avsnitt 28.1, förslaget 11 kap. 5 §   (the inquiry's draft paragraph,
+                                  in its own numbering, not the enacted law's)
     seed:<file stem> / regeringen:<file stem>
 """
 
@@ -39,6 +42,15 @@ def page_label(prefix: str, page: int) -> str:
     return f"{prefix} s. {page}"
 
 
+def section_label(prefix: str, section: str, draft_chapter: str = "", draft_paragraph: str = "") -> str:
+    """A section of a report; with a draft paragraph for the draft law (1.1) and its
+    commentary (28.1): 'SOU 2020:47 avsnitt 28.1, förslaget 11 kap. 5 §'."""
+    base = f"{prefix} avsnitt {section}"
+    if draft_chapter:
+        return f"{base}, förslaget {normalize_number(draft_chapter)} kap. {normalize_number(draft_paragraph)} §"
+    return base
+
+
 def article_label(prefix: str, stem: str) -> str:
     """prefix is 'seed' or 'regeringen' (with or without the colon)."""
     return f"{prefix.rstrip(':')}:{stem}"
@@ -46,7 +58,7 @@ def article_label(prefix: str, stem: str) -> str:
 
 @dataclass(frozen=True)
 class LabelParts:
-    kind: str  # paragraph | transitional | page | article
+    kind: str  # paragraph | transitional | page | section | article
     document: str  # "SFS 2025:400", "Prop. 2024/25:89", "seed", ...
     chapter: str = ""
     paragraph: str = ""
@@ -54,11 +66,14 @@ class LabelParts:
     point: str = ""
     page: int = 0
     stem: str = ""
+    section: str = ""  # "17.3.2"; with chapter and paragraph of the inquiry's draft for 1.1 / 28.1
 
 
 _PARAGRAPH = re.compile(r"^(SFS \d{4}:\d+) (\d+(?: [a-z])?) kap\. (\d+(?: [a-z])?) §$")
 _TRANSITIONAL = re.compile(rf"^(SFS \d{{4}}:\d+) {TRANSITIONAL} (\d{{4}}:\d+)(?: p\. (\d+))?$")
 _PAGE = re.compile(r"^((?:Prop\. \d{4}/\d{2}:\d+)|(?:SOU \d{4}:\d+)) s\. (\d+)$")
+_SECTION = re.compile(r"^(SOU \d{4}:\d+) avsnitt (\d+(?:\.\d+)*)"
+                      r"(?:, förslaget (\d+(?: [a-z])?) kap\. (\d+(?: [a-z])?) §)?$")
 _ARTICLE = re.compile(r"^(seed|regeringen):(\S+)$")
 
 
@@ -70,6 +85,8 @@ def parse_label(label: str) -> LabelParts:
         return LabelParts("transitional", m[1], amendment=m[2], point=m[3] or "")
     if m := _PAGE.match(label):
         return LabelParts("page", m[1], page=int(m[2]))
+    if m := _SECTION.match(label):
+        return LabelParts("section", m[1], chapter=m[3] or "", paragraph=m[4] or "", section=m[2])
     if m := _ARTICLE.match(label):
         return LabelParts("article", m[1], stem=m[2])
     raise ValueError(f"not a canonical citation label: {label!r}")
@@ -85,4 +102,6 @@ def chapter_key(label: str) -> str:
         return f"{parts.document} {TRANSITIONAL} {parts.amendment}"
     if parts.kind == "article":
         return label
+    if parts.kind == "section":
+        return f"{parts.document} avsnitt {parts.section.split('.')[0]}"
     return parts.document

@@ -15,8 +15,13 @@ OLD_SFS = "SFS 2001:453"
 
 _CHAPTER = re.compile(r"^(\d+(?: [a-z])?) kap\.\s+[A-ZÅÄÖ]")
 _PARAGRAPH = re.compile(r"^(\d+(?: ?[a-z])?) §(?!§)\s")
-_OLD_LAW = r"(?:i|enligt) (?:2001 års lag|den tidigare socialtjänstlagen|socialtjänstlagen \(2001:453\)|den upphävda lagen|nuvarande socialtjänstlag)"
-_SUBJECT = re.compile(r"^(?:Paragrafen|Bestämmelsen|Bestämmelserna|(?:Första|Andra|Tredje|Fjärde|Femte) stycket|Stycket)\b")
+# The 2001 law as the bill names it ("i 2001 års lag") and as the inquiry did
+# while it was in force ("nuvarande 4 kap. 1 § första stycket SoL").
+_OLD_LAW = (r"(?:(?:i|enligt) (?:2001 års lag|den tidigare socialtjänstlagen|socialtjänstlagen \(2001:453\)|"
+            r"den upphävda lagen|nuvarande socialtjänstlag)|nuvarande \d+(?: [a-z])? kap\..*?\bSoL\b)")
+_ORDINAL = r"(?:Första|Andra|Tredje|Fjärde|Femte|Sjätte|Sjunde)"
+_SUBJECT = re.compile(rf"^(?:Paragrafen|Bestämmelsen|Bestämmelserna|{_ORDINAL} stycket|Stycket|"
+                      rf"I (?:{_ORDINAL.lower()}|{_ORDINAL}) stycket\s*,? som)\b")
 _VERB = re.compile(r"\b(?P<verb>motsvarar|har sin motsvarighet i|saknar motsvarighet|är ny)\b")
 _REFS = re.compile(r"(\d+(?: [a-z])?) kap\.\s+((?:\d+(?: ?[a-z])?(?:\s*(?:,|och|–|-)\s*))*\d+(?: ?[a-z])?)\s*§§?")
 _TABLE_ROW = re.compile(
@@ -69,7 +74,10 @@ def _statements_for(label: str, text: str, page: int, into: dict[str, BillStatem
             continue
         if not re.search(_OLD_LAW, sentence):
             continue
-        refs = old_references(sentence[m.end():])
+        stated = sentence[m.end():]
+        if "SoL" in stated:  # the inquiry's form: what follows the law's name is about other rules
+            stated = stated[: stated.index("SoL")]
+        refs = old_references(stated)
         for ref in refs:
             if ref not in st.old:
                 st.old.append(ref)
@@ -79,6 +87,13 @@ def _statements_for(label: str, text: str, page: int, into: dict[str, BillStatem
                 st.relation = "moved_in_part"
             else:
                 st.relation = "reworded"
+
+
+def statements_in(text: str) -> BillStatement | None:
+    """What one paragraph's commentary says of its origin (None if it says nothing)."""
+    found: dict[str, BillStatement] = {}
+    _statements_for("", text, 0, found)
+    return found.get("")
 
 
 def parse_commentary(pages: list[tuple[int, str]]) -> list[BillStatement]:

@@ -25,7 +25,8 @@ NEW_SFS = "SFS 2025:400"
 OLD_SFS = "SFS 2001:453"
 RELATIONS = ("same_wording", "reworded", "split", "merged", "moved_in_part", "removed", "new")
 
-ALGORITHM_VERSION = "2"  # part of the cache key: bump when the alignment changes
+INQUIRY_BASIS = True  # the inquiry's commentary, composed with the draft's alignment
+ALGORITHM_VERSION = "3"  # part of the cache key: bump when the alignment changes
 MATCH = 0.30  # a one-to-one assignment below this is not a counterpart
 EXTRA = 0.32  # an additional counterpart (split/merge) needs this much ...
 EXTRA_RATIO = 0.75  # ... and this share of the best counterpart's score
@@ -210,8 +211,10 @@ def align_text(old: dict[str, Unit], new: dict[str, Unit]) -> list[Pair]:
     return pairs
 
 
-def apply_bill(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[str, Unit]) -> list[Pair]:
-    """The bill's statements replace the inferred pairs they cover."""
+def apply_bill(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[str, Unit],
+               basis: str = "bill") -> list[Pair]:
+    """Stated counterparts (the bill's, or the inquiry's composed with the draft's
+    alignment) replace the inferred pairs they cover."""
     by_old: dict[str, list[str]] = defaultdict(list)
     relation_of: dict[str, str] = {}
     stated_new: set[str] = set()
@@ -249,7 +252,7 @@ def apply_bill(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[st
         out.append(p)
     for o, ns in by_old.items():
         if not ns:
-            out.append(Pair(o, [], "removed", 1.0, "bill"))
+            out.append(Pair(o, [], "removed", 1.0, basis))
             continue
         relation = relation_of[o]
         if len(ns) > 1:
@@ -258,9 +261,66 @@ def apply_bill(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[st
             relation = "merged"
         elif relation == "reworded" and similarity(_modernise(old[o].text), _modernise(new[ns[0]].text)) >= SAME_WORDING:
             relation = "same_wording"
-        out.append(Pair(o, ns, relation, 1.0, "bill"))
+        out.append(Pair(o, ns, relation, 1.0, basis))
     for n in sorted(new_without_old - set(sources)):
-        out.append(Pair(None, [n], "new", 1.0, "bill"))
+        out.append(Pair(None, [n], "new", 1.0, basis))
+    return out
+
+
+def add_stated(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[str, Unit],
+               basis: str = "inquiry") -> list[Pair]:
+    """Stated links added to the inferred pairs (the inquiry's statements are about
+    its draft, which the enacted law changed: they add counterparts the texts do
+    not show, and never take one away). A pair a statement confirms or extends
+    gets the basis and the statement as its note; a paragraph stated as new stays
+    as the texts have it."""
+    links: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # old -> (new, relation, text)
+    for st in statements:
+        if not st.new or st.new not in new:
+            continue
+        for o in st.old:
+            if o in old and not old[o].repealed:
+                links[o].append((st.new, st.relation, st.text))
+    if not links:
+        return pairs
+    linked_new = {n for ls in links.values() for n, _, _ in ls}
+    out: list[Pair] = []
+    by_old: dict[str, Pair] = {}
+    for p in pairs:
+        if p.old is None and p.new[0] in linked_new:
+            continue  # no longer without an old counterpart
+        if p.old in links:
+            p = Pair(p.old, list(p.new), p.relation, p.score, p.basis, p.note)
+            by_old[p.old] = p
+        out.append(p)
+    for o, ls in links.items():
+        p = by_old.get(o)
+        if p is None:
+            p = Pair(o, [], "removed", 1.0, basis)
+            out.append(p)
+        for n, _relation, text in ls:
+            if n not in p.new:
+                p.new.append(n)
+            p.basis = basis
+            p.note = p.note or text
+    sources: dict[str, list[str]] = defaultdict(list)
+    for p in out:
+        for n in p.new:
+            if p.old:
+                sources[n].append(p.old)
+    for p in out:
+        if p.old in links:
+            stated = {r for _, r, _ in links[p.old]}
+            if len(p.new) > 1:
+                p.relation = "split"
+            elif len(sources[p.new[0]]) > 1:
+                p.relation = "merged"
+            elif stated == {"moved_in_part"}:
+                p.relation = "moved_in_part"
+            elif similarity(_modernise(old[p.old].text), _modernise(new[p.new[0]].text)) >= SAME_WORDING:
+                p.relation = "same_wording"
+            else:
+                p.relation = "reworded"
     return out
 
 
@@ -291,6 +351,12 @@ def build_concordance(store: PassageStore, vectors=None) -> list[Pair]:
     for u in list(old.values()) + list(new.values()):
         u.vector = dense.get(u.label)
     pairs = align_text(old, new)
+    if INQUIRY_BASIS:
+        from assistant.changes.inquiry import inquiry_statements
+
+        stated = inquiry_statements(store)
+        if stated:
+            pairs = add_stated(pairs, stated, old, new, basis="inquiry")
     statements = bill_statements(store)
     if statements:
         pairs = apply_bill(pairs, statements, old, new)
@@ -331,7 +397,7 @@ class Concordance:
 
         digest = hashlib.sha1(f"{ALGORITHM_VERSION}|{MATCH}|{EXTRA}|{EXTRA_RATIO}|{STYCKE_MATCH}".encode())
         for p in store.passages:
-            if p.kind in ("statute", "bill"):
+            if p.kind in ("statute", "bill", "inquiry"):
                 digest.update(p.id.encode())
                 digest.update(p.text.encode())
         path = index_dir / f"concordance-{digest.hexdigest()[:12]}.jsonl"

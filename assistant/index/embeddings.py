@@ -212,6 +212,11 @@ class Embedder:
                                  else _SentenceTransformer(self.model_name, self.query_encoder_dir))
             return self._backend
 
+    @property
+    def contexts(self) -> int:
+        """How many calls may embed at the same time to good effect."""
+        return getattr(self.backend, "_max", 1)
+
     def embed_passages(self, texts: list[str], progress: bool = False) -> list[list[float]]:
         return self.embed_passages_array(texts).tolist()
 

