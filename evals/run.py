@@ -99,7 +99,7 @@ def _run(settings, retriever, assistant, questions: list[dict], k: int, date: st
             continue
         turn = assistant.respond(question, date=date)
         latency = (time.perf_counter() - t) * 1000
-        result = retriever.search(question, k=max(k, 10), date=date)
+        result = retriever.search(question, k=max(k, 10), date=date, filters=getattr(turn, "filters", None))
         if hasattr(retriever, "retrieved_labels"):
             retrieved = retriever.retrieved_labels(result)
         else:

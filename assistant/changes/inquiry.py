@@ -111,3 +111,54 @@ def inquiry_statements(store: PassageStore):
         for new in a.enacted:
             out.append(BillStatement(new, list(st.old), st.relation, 0, st.text, source=st.label))
     return out
+
+
+class InquiryLinks:
+    """Enacted paragraph <-> the inquiry's draft paragraph and its commentary;
+    built once per index generation (cached beside it, like the concordance)."""
+
+    def __init__(self, alignments: list[DraftAlignment], commentary: dict[str, str]):
+        self.alignments = alignments
+        self.commentary = commentary  # draft paragraph -> its commentary label (avsnitt 28.1)
+        self.drafts_of: dict[str, list[tuple[str, float]]] = {}
+        for a in alignments:
+            for e in a.enacted:
+                self.drafts_of.setdefault(e, []).append((a.draft, a.score))
+        self.enacted_of = {a.draft: a.enacted for a in alignments}
+
+    def commentary_of(self, enacted_label: str) -> list[str]:
+        """The commentary labels on the draft paragraph(s) behind an enacted one, best first."""
+        drafts = sorted(self.drafts_of.get(enacted_label, []), key=lambda d: -d[1])
+        return [self.commentary[d] for d, _ in drafts if d in self.commentary]
+
+    def to_json(self) -> str:
+        import json
+        from dataclasses import asdict
+
+        return json.dumps({"alignments": [asdict(a) for a in self.alignments], "commentary": self.commentary},
+                          ensure_ascii=False)
+
+    @classmethod
+    def load_or_build(cls, store: PassageStore, index_dir) -> InquiryLinks:
+        import hashlib
+        import json
+        from pathlib import Path
+
+        digest = hashlib.sha1(b"inquiry-links-1")
+        for p in store.passages:
+            if p.kind == "inquiry" and ", förslaget " in p.label or p.label.startswith("SFS 2025:400"):
+                digest.update(p.id.encode())
+                digest.update(p.text.encode())
+        path = Path(index_dir) / f"inquiry-links-{digest.hexdigest()[:12]}.json"
+        if path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls([DraftAlignment(**a) for a in data["alignments"]], data["commentary"])
+        commentary = {draft_key(label): label for label in _section_passages(store, COMMENTARY_SECTION)}
+        links = cls(align_draft(store), commentary)
+        try:
+            for old in Path(index_dir).glob("inquiry-links-*.json"):
+                old.unlink()
+            path.write_text(links.to_json(), encoding="utf-8")
+        except OSError:  # a read-only index: kept in memory only
+            pass
+        return links

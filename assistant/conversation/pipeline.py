@@ -10,6 +10,7 @@ render the `Turn` they get back.
 from __future__ import annotations
 
 import copy
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +29,32 @@ from assistant.retrieval.hybrid import Filters, HybridRetriever
 from assistant.types import Answer, Passage
 
 ANSWER, COMPARISON, CHANGES = "answer", "comparison", "changes"
+
+# A question about the inquiry's reasons, purposes or proposals is answered from
+# the inquiry first ("varför infördes …", "vad var syftet med …", "vad föreslog
+# utredningen om …"); every other question from the law. Bare "utredning" is a
+# legal term (20 kap.), so only the inquiry's own name or its verbs count.
+_OPINION = (r"(f[öo]reslog|f[öo]resl[åa]r|ans[åa]g|anser|menade|menar|bed[öo]mde|bed[öo]mer|ville|vill|s[åa]g|ser|"
+            r"pekade|pekar|konstaterade|konstaterar|kom fram|resonerade|bem[öo]tte|motiverade|tyckte|skrev|skriver|"
+            r"framh[öo]ll|betonade|lyfte|kritiserade|avf[äa]rdade|f[öo]respr[åa]kade|s[äa]ger|sa|sade)")
+_INQUIRY = r"(utredningen|utredaren|utredarna)"
+_REASONS = re.compile(
+    r"((^|[.?!,:]\s*|\s[–-]\s|\boch\s)varf[öo]r\b|\bf[öo]reslogs\b|\btanken (med|bakom)\b|\bsyfte(t|na)?\b|\bsk[äa]l(en)? (till|f[öo]r)\b|"
+    r"\bf[öo]rslag(et|en)? (om|till|att)\b|\bavsikt(en)? (med|bakom)|\bbakgrund(en)? till|"
+    rf"\b{_INQUIRY} (inte |också |även |själv )?{_OPINION}\b(?!\s+(jag|vi|du|man|ni)\b)|"
+    rf"\b{_OPINION} {_INQUIRY}\b|\benligt {_INQUIRY}\b|\butredningens \w+|"
+    r"\butredningen framtidens socialtj[äa]nst|\bframtidens socialtj[äa]nst-?utredningen|\bsou 2020:47|\bf[öo]rarbete(n|na)?\b)",
+    re.I,
+)
+# Reasons are in the inquiry's chapters and its commentary; its draft law texts
+# (chapter 1) say what was proposed, not why, and the enacted text is shown beside.
+REASONS_FILTERS = Filters(kinds=("inquiry",), excluded_labels=("SOU 2020:47 avsnitt 1.",))
+INQUIRY_NOTE = "förarbete – utredningens förslag (2020), inte gällande lag"
+BESIDE_LAW, BESIDE_PREPARATORY = "Gällande lag", "Förarbeten"
+
+
+def asks_for_reasons(question: str) -> bool:
+    return bool(_REASONS.search(question))
 
 ANSWER_CACHE = 2048  # answers kept per process (a few kB each)
 
@@ -75,6 +102,10 @@ class Turn:
     timings_ms: dict[str, float] = field(default_factory=dict)
     # "Liknande frågor": nearby questions of the bank about other paragraphs ({"question", "label"})
     similar: list[dict[str, str]] = field(default_factory=list)
+    # Shown beside the answer: the inquiry's commentary on a cited paragraph ("Förarbeten"),
+    # or the enacted law beside an answer from the inquiry ("Gällande lag").
+    beside: list[dict[str, str]] = field(default_factory=list)
+    filters: Filters | None = None  # the sources the answer was searched in
 
     @property
     def abstained(self) -> bool:
@@ -111,6 +142,7 @@ class Turn:
             "answer": self.answer.to_dict() if self.answer else None,
             "comparison": asdict(self.comparison) if self.comparison is not None else None,
             "similar_questions": list(self.similar),
+            "beside": list(self.beside),
         }
 
 
@@ -141,6 +173,7 @@ class Assistant:
         self.answerer = answerer or make_answerer(settings, self.retriever)
         self.extractive = getattr(self.answerer, "extractive", self.answerer)
         self._overview: dict | None = None
+        self._links = None
         self._overview_lock = threading.Lock()
         # Without a language model an answer is a pure function of the question, the
         # filters, the date and k on this (pinned) index generation: many staff asking
@@ -190,14 +223,67 @@ class Assistant:
         elif route == "changes":
             turn.kind = CHANGES
             turn.answer = answer_changes(question, self.extractive, self.concordance, date)
-        if turn.kind == ANSWER:
-            if self.uses_llm:
-                turn.answer = self.answerer.answer(question, filters=filters, date=date, k=k, on_token=on_token)
-            else:
-                turn.answer = copy.deepcopy(self._cached_answer(question, filters=filters, date=date, k=k))
+        from_inquiry = False
+        if turn.kind == ANSWER and route is None and asks_for_reasons(question) and _allows_inquiry(filters):
+            inquiry = REASONS_FILTERS
+            answer = self._answer(question, inquiry, date, k, on_token)
+            if not answer.abstained:
+                turn.answer, turn.filters, from_inquiry = answer, inquiry, True
+        if turn.kind == ANSWER and turn.answer is None:
+            turn.answer, turn.filters = self._answer(question, filters, date, k, on_token), filters
+        turn.beside = self.law_beside(question, turn.answer, date) if from_inquiry else \
+            self.preparatory(turn.cited_labels())
         turn.similar = self.similar_questions(question, set(turn.cited_labels()))
         turn.timings_ms["total_ms"] = (time.perf_counter() - started) * 1000
         return turn
+
+    def _answer(self, question: str, filters: Filters | None, date: str, k: int | None, on_token) -> Answer:
+        if self.uses_llm:
+            return self.answerer.answer(question, filters=filters, date=date, k=k, on_token=on_token)
+        return copy.deepcopy(self._cached_answer(question, filters=filters, date=date, k=k))
+
+    @property
+    def inquiry_links(self):
+        """Enacted paragraph <-> the inquiry's draft and commentary (built at ingest)."""
+        from assistant.changes.inquiry import InquiryLinks
+
+        with self._overview_lock:
+            if self._links is None:
+                self._links = InquiryLinks.load_or_build(self.retriever.store, self.retriever.settings.index_dir)
+            return self._links
+
+    def preparatory(self, labels: list[str], limit: int = 2) -> list[dict[str, str]]:
+        """The inquiry's commentary on the cited paragraphs of the new law ("Förarbeten")."""
+        if not self.inquiry_links.commentary:
+            return []  # the inquiry is not in the index
+        out: list[dict[str, str]] = []
+        for label in dict.fromkeys(l for l in labels if l.startswith("SFS 2025:400 ")):
+            for commentary in self.inquiry_links.commentary_of(label)[:1]:
+                parts = self.retriever.lookup(commentary)
+                if parts:
+                    out.append(_beside(BESIDE_PREPARATORY, parts, about=label))
+            if len(out) >= limit:
+                break
+        return out
+
+    def law_beside(self, question: str, answer: Answer | None, date: str) -> list[dict[str, str]]:
+        """The enacted paragraph beside an answer from the inquiry: the counterpart of a
+        cited draft paragraph, else the law's own answer to the question."""
+        labels: list[str] = []
+        for c in answer.citations if answer else []:
+            if ", förslaget " in c.label:
+                from assistant.changes.inquiry import draft_key
+
+                labels += self.inquiry_links.enacted_of.get(draft_key(c.label), [])
+        if not labels:
+            law = self._answer(question, Filters(kinds=("statute",), law_versions=("new",)), date, None, None)
+            labels = [] if law.abstained else [c.label for c in law.citations[:1]]
+        out = []
+        for label in list(dict.fromkeys(labels))[:2]:
+            parts = self.retriever.lookup(label, date)
+            if parts:
+                out.append(_beside(BESIDE_LAW, parts))
+        return out
 
     def similar_questions(self, question: str, cited: set[str], k: int = 3) -> list[dict[str, str]]:
         """Up to k questions of the bank near this one, about paragraphs not cited."""
@@ -233,6 +319,18 @@ class Assistant:
 
                 self._overview = overview(self.concordance, self.retriever)
             return self._overview
+
+
+def _allows_inquiry(filters: Filters | None) -> bool:
+    """No source filter, or one that includes the inquiry (then it is searched anyway)."""
+    return filters is None or not filters.kinds
+
+
+def _beside(heading: str, parts: list[Passage], about: str = "") -> dict[str, str]:
+    p = parts[0]
+    return {"heading": heading, "label": p.label, "text": "\n\n".join(x.text for x in parts), "url": p.url,
+            "title": p.title, "kind": p.kind, "about": about,
+            "note": INQUIRY_NOTE if p.kind == "inquiry" else ""}
 
 
 def passage_dict(p: Passage) -> dict[str, Any]:

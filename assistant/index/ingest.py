@@ -158,13 +158,17 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
 
 
 def _concordance(settings: Settings) -> None:
-    """Build the old->new concordance into the generation, so that servers only read it."""
+    """Build the old->new concordance and the inquiry's links into the generation,
+    so that servers only read them."""
     from assistant.changes.concordance import Concordance
+    from assistant.changes.inquiry import InquiryLinks
     from assistant.index.vectorstore import VectorStore
 
     store_path = settings.index_dir / "passages.jsonl"
     if store_path.exists():
-        Concordance.load_or_build(PassageStore.load(store_path), settings.index_dir, VectorStore(settings))
+        store = PassageStore.load(store_path)
+        Concordance.load_or_build(store, settings.index_dir, VectorStore(settings))
+        InquiryLinks.load_or_build(store, settings.index_dir)
 
 
 def _update(settings: Settings, progress: bool, log) -> IngestReport:

@@ -134,15 +134,23 @@ def check_index_model(state: dict, settings: Settings) -> None:
         )
 
 
+# Searched only when asked for (a source filter, or a question about the
+# inquiry's reasons): a legal question is answered from the law, and the
+# inquiry's draft, in its own numbering, must never stand in for it.
+ONLY_WHEN_ASKED = ("inquiry",)
+
+
 @dataclass(frozen=True)
 class Filters:
-    kinds: tuple[str, ...] = ()  # statute | bill | inquiry | article
+    kinds: tuple[str, ...] = ()  # statute | bill | inquiry | article; () = all but ONLY_WHEN_ASKED
     doc_ids: tuple[str, ...] = ()
     law_versions: tuple[str, ...] = ()  # new | old
+    excluded_labels: tuple[str, ...] = ()  # label prefixes left out ("SOU 2020:47 avsnitt 1.")
 
     def accepts(self, p: Passage) -> bool:
         return (
-            (not self.kinds or p.kind in self.kinds)
+            (p.kind in self.kinds if self.kinds else p.kind not in ONLY_WHEN_ASKED)
+            and not (self.excluded_labels and p.label.startswith(self.excluded_labels))
             and (not self.doc_ids or p.doc_id in self.doc_ids)
             and (not self.law_versions or p.law_version in self.law_versions or p.kind != "statute")
         )
