@@ -330,7 +330,7 @@ def _bank_labels(settings) -> dict[str, str]:
                 continue
             out[p.label] = p.law_version
         return out
-    return {label: "new" if label.startswith("SFS 2025") else "old" for label in statute_texts(settings)
+    return {label: "new" if label.startswith("SFS 2025") else "old" for label in statute_texts(settings, ("statute",))
             if "övergångs" not in label or label.startswith("SFS 2025")}
 
 

@@ -182,12 +182,14 @@ class BankIndex:
         """Cosine of the question with every bank question."""
         return self.vectors @ np.asarray(vector, dtype=np.float32) if len(self.vectors) else np.zeros(0)
 
-    def label_votes(self, vector: np.ndarray, threshold: float) -> tuple[dict[str, float], float, float]:
+    def label_votes(self, vector: np.ndarray, threshold: float,
+                    searched: set[str] | None = None) -> tuple[dict[str, float], float, float]:
         """The labels the nearest bank questions vote for, strongest first: a label's
         vote is the sum of exp((cosine - 1) / VOTE_TEMPERATURE) over its neighbours
         among the nearest 50, so several near questions of one paragraph outweigh a
         single one. -> ({label: its best neighbour's cosine, ≥ threshold}, best
-        out-of-scope cosine, best in-scope cosine)."""
+        out-of-scope cosine, best in-scope cosine). With `searched`, questions about
+        other labels (a source the question is not searched in) are left out."""
         sims = self.neighbours(vector)
         best: dict[str, float] = {}
         strength: dict[str, float] = {}
@@ -198,8 +200,11 @@ class BankIndex:
             if not self.labels[i]:
                 best_oos = max(best_oos, s)
                 continue
+            labels = [x for x in self.labels[i] if searched is None or x in searched]
+            if not labels:
+                continue
             best_in = max(best_in, s)
-            for label in self.labels[i]:
+            for label in labels:
                 best[label] = max(best.get(label, 0.0), s)
                 strength[label] = strength.get(label, 0.0) + float(np.exp((s - 1.0) / VOTE_TEMPERATURE))
         order = sorted(strength, key=lambda label: -strength[label])

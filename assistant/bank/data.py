@@ -166,15 +166,16 @@ def problems(q: BankQuestion, texts_by_label: dict[str, list[str]]) -> list[str]
     return out
 
 
-def statute_texts(settings=None) -> dict[str, list[str]]:
-    """label -> texts of every version and part, parsed from the two laws in the mirror."""
+def statute_texts(settings=None, kinds: tuple[str, ...] = ("statute", "inquiry")) -> dict[str, list[str]]:
+    """label -> texts of every version and part, parsed from the two laws (and the
+    inquiry, whose reasons the bank also asks about) in the mirror."""
     from assistant.config import Settings
     from assistant.parsing import parse_document
-    from assistant.sources.manifest import located_statutes
+    from assistant.sources.manifest import located_documents
 
     settings = settings or Settings()
     out: dict[str, list[str]] = {}
-    for doc, path in located_statutes(settings):
+    for doc, path in located_documents(settings, kinds):
         passages, _ = parse_document(doc, path)
         for p in passages:
             out.setdefault(p.label, []).append(p.text)

@@ -32,6 +32,8 @@ RELATION_SV = {
     "new": "ny bestämmelse utan motsvarighet i gamla lagen",
 }
 BASIS_SV = {"bill": "enligt propositionens författningskommentar",
+            "inquiry": "enligt utredningens författningskommentar (SOU 2020:47, avsnitt 28.1) till dess förslag, "
+                       "som lagen här motsvarar",
             "text": "härledd ur lagtexterna (inte bekräftad av propositionen)"}
 
 

@@ -386,7 +386,9 @@ class Concordance:
 
     @property
     def basis(self) -> str:
-        return "bill" if any(p.basis == "bill" for p in self.pairs) else "text"
+        """The strongest basis any pair has: bill > inquiry > text."""
+        bases = {p.basis for p in self.pairs}
+        return next((b for b in ("bill", "inquiry") if b in bases), "text")
 
     def counterparts_of_new(self, label: str) -> list[Pair]:
         return self.by_new.get(label, [])

@@ -79,6 +79,9 @@ def overview(concordance: Concordance, retriever, most_changed: int = 40) -> dic
 def _intro(basis: str) -> str:
     return (f"Nya bestämmelser (utan motsvarighet i SFS 2001:453) och de mest ändrade paragraferna i {NEW_SFS}, per kapitel. "
             + ("Motsvarigheterna är hämtade ur propositionens författningskommentar." if basis == "bill"
+               else "Motsvarigheterna är härledda ur lagtexterna och, där utredningen (SOU 2020:47) anger det, ur "
+                    "utredningens författningskommentar (propositionen finns inte i källorna här) – kontrollera mot "
+                    "förarbetena." if basis == "inquiry"
                else "Motsvarigheterna är härledda ur lagtexterna (propositionen finns inte i källorna här) – kontrollera mot förarbetena."))
 
 

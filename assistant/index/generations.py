@@ -62,7 +62,7 @@ def problems(index_dir: Path, embedding_model: str | None = None) -> list[str]:
     to the end, passages, keyword index and vector snapshot on the same ids,
     model and tokenizer version."""
     from assistant.index.embeddings import canonical_model
-    from assistant.index.keyword import KeywordIndex
+    from assistant.index.keyword import scopes_current
     from assistant.index.snapshot import VectorSnapshot
     from assistant.index.store import PassageStore
 
@@ -77,7 +77,7 @@ def problems(index_dir: Path, embedding_model: str | None = None) -> list[str]:
     ids = {p.id for p in PassageStore.load(store_path).passages}
     if state.get(COMPLETE) and state.get("passages") not in (None, len(ids)):
         out.append(f"{len(ids)} avsnitt men {state.get('passages')} enligt indexeringen")
-    if not KeywordIndex.is_current(index_dir / "bm25"):
+    if not scopes_current(index_dir):
         out.append("nyckelordsindexet saknas eller är byggt med en äldre ordbehandling")
     model = embedding_model or state.get("embedding_model", "")
     if state.get("embedding_model") and canonical_model(model) != state.get("embedding_model"):

@@ -174,7 +174,7 @@ def _concordance(settings: Settings) -> None:
 def _update(settings: Settings, progress: bool, log) -> IngestReport:
     """The incremental update of one generation (settings.index_dir)."""
     from assistant.index import snapshot
-    from assistant.index.keyword import KeywordIndex
+    from assistant.index.keyword import build_scopes, scopes_current
     from assistant.index.vectorstore import VectorStore
 
     index_dir = settings.index_dir
@@ -239,11 +239,11 @@ def _update(settings: Settings, progress: bool, log) -> IngestReport:
         report.embedded = len(to_embed)
         ordered = [p for doc in docs for p in by_doc.get(doc.id, [])]
         passage_store = PassageStore(ordered)
-        KeywordIndex.build(ordered).save(index_dir / "bm25")
+        build_scopes(ordered, index_dir)
         passage_store.save(store_path)
-    elif existing.passages and not KeywordIndex.is_current(index_dir / "bm25"):
+    elif existing.passages and not scopes_current(index_dir):
         # missing, or built by an older tokeniser or lexicon
-        KeywordIndex.build(existing.passages).save(index_dir / "bm25")
+        build_scopes(existing.passages, index_dir)
         report.notes.append("nyckelordsindexet byggdes om (ny ordbehandling)")
         report.changed = True
     _checkpoint("embedded")

@@ -145,3 +145,60 @@ class KeywordIndex:
             scores = np.where(mask, scores, 0.0)
         top = np.argsort(-scores)[:k]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+# --- one index per search scope -----------------------------------------------------
+# The passages searched by default (the law, the articles) and those searched only
+# when asked (the inquiry: 2 million characters) get separate indexes, so that the
+# inquiry changes neither the law's term statistics and lengths nor the vocabulary
+# questions are read with.
+
+SCOPES = {"bm25": lambda p: p.kind != "inquiry", "bm25-inquiry": lambda p: p.kind == "inquiry"}
+
+
+def build_scopes(passages: list[Passage], index_dir: Path) -> None:
+    for name, belongs in SCOPES.items():
+        part = [p for p in passages if belongs(p)]
+        directory = index_dir / name
+        if not part:
+            shutil.rmtree(directory, ignore_errors=True)
+            continue
+        index = KeywordIndex.build(part)
+        index.save(directory)
+        (directory / "ids.json").write_text(json.dumps([p.id for p in part]), encoding="utf-8")
+
+
+def scopes_current(index_dir: Path) -> bool:
+    return all(KeywordIndex.is_current(index_dir / name) and (index_dir / name / "ids.json").exists()
+               for name in SCOPES if (index_dir / name).exists()) and (index_dir / "bm25").exists()
+
+
+class ScopedKeywordIndex:
+    """The scopes' indexes as one: positions are the passage store's."""
+
+    def __init__(self, parts: list[tuple[KeywordIndex, np.ndarray]]):
+        self.parts = parts
+        self.main = parts[0][0]  # the default scope's: its vocabulary reads the questions
+
+    @classmethod
+    def load(cls, index_dir: Path, store) -> ScopedKeywordIndex:
+        position = {p.id: i for i, p in enumerate(store.passages)}
+        parts = []
+        for name in SCOPES:
+            directory = index_dir / name
+            if not directory.exists():
+                continue
+            index = KeywordIndex.load(directory)
+            ids_path = directory / "ids.json"
+            ids = json.loads(ids_path.read_text(encoding="utf-8")) if ids_path.exists() else \
+                [p.id for p in store.passages]
+            parts.append((index, np.array([position[i] for i in ids], dtype=np.int64)))
+        return cls(parts)
+
+    def search(self, query: str, k: int, mask: np.ndarray) -> list[tuple[int, float]]:
+        found: list[tuple[int, float]] = []
+        for index, positions in self.parts:
+            part_mask = mask[positions]
+            if part_mask.any():
+                found += [(int(positions[i]), s) for i, s in index.search(query, k, part_mask)]
+        return sorted(found, key=lambda x: -x[1])[:k]

@@ -194,7 +194,7 @@ class HybridRetriever:
 
     def __init__(self, settings: Settings, params: FusionParams | None = None, use_dense: bool = True,
                  direct_lookup: bool = True, priors: bool = True):
-        from assistant.index.keyword import KeywordIndex
+        from assistant.index.keyword import ScopedKeywordIndex
 
         store_path = settings.index_dir / "passages.jsonl"
         if not store_path.exists():
@@ -209,7 +209,8 @@ class HybridRetriever:
         if self.use_dense:
             check_index_model(state, settings)
         self.store = PassageStore.load(store_path)
-        self.keyword = KeywordIndex.load(settings.index_dir / "bm25")
+        self.keywords = ScopedKeywordIndex.load(settings.index_dir, self.store)
+        self.keyword = self.keywords.main  # reads the questions (vocabulary, lemmas)
         self.use_bm25 = self.params.bm25 > 0
         self.direct_lookup = direct_lookup  # a named paragraph first
         self.rerank = priors  # coverage re-ranking belongs to the product configuration
@@ -349,7 +350,7 @@ class HybridRetriever:
         ranks: dict[str, dict[str, int]] = {}
         raw: dict[str, dict[str, float]] = {}
         if self.use_bm25:
-            for rank, (i, score) in enumerate(self.keyword.search(question, depth, accepted), 1):
+            for rank, (i, score) in enumerate(self.keywords.search(question, depth, accepted), 1):
                 pid = self.store.passages[i].id
                 ranks.setdefault(pid, {})["bm25"] = rank
                 raw.setdefault(pid, {})["bm25"] = score
@@ -373,7 +374,8 @@ class HybridRetriever:
             if self.bank is not None:
                 # Votes down to a floor; the threshold is applied when scoring (labels rank by their vote,
                 # so the ranks above any threshold do not depend on it).
-                votes, oos_similarity, in_similarity = self.bank.label_votes(vector, BANK_VOTE_FLOOR)
+                searched = {self.store.get(pid).label for pid in accepted_ids}
+                votes, oos_similarity, in_similarity = self.bank.label_votes(vector, BANK_VOTE_FLOOR, searched)
                 for rank, label in enumerate(votes, 1):  # strongest vote first
                     for p in self.store.with_label(label):
                         if p.id in accepted_ids:

@@ -82,8 +82,8 @@ def locate(doc: SourceDoc, settings: Settings) -> Located:
     return Located(doc, None, "missing")
 
 
-def located_statutes(settings):
-    """(document, path) of every statute of the manifest that is found locally."""
+def located_documents(settings, kinds: tuple[str, ...] = ("statute",)):
+    """(document, path) of every document of these kinds that is found locally."""
     for doc in load_manifest(settings.manifest):
-        if doc.kind == "statute" and (path := locate(doc, settings).path) is not None:
+        if doc.kind in kinds and (path := locate(doc, settings).path) is not None:
             yield doc, path
