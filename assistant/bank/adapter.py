@@ -34,6 +34,7 @@ EVAL_WEIGHT = 10.0
 # A summed vote beat the best neighbour's cosine alone, leaving one eval file out: hit@1 0.849 -> 0.865
 # pooled (0.05: 0.856); evals/report/bank-votes.txt.
 VOTE_TEMPERATURE = 0.02
+ROUTE_NEIGHBOURS = 10  # neighbours that decide whether a question reads like one about the inquiry
 SIMILAR_FLOOR = 0.84  # "Liknande frågor": bank questions at least this near the question
 MIN_KNOWN_SHARE = 0.5
 UNCHANGED = "oförändrad"  # the bank is built only for an index that holds at least this share of its labels
@@ -209,6 +210,20 @@ class BankIndex:
                 strength[label] = strength.get(label, 0.0) + float(np.exp((s - 1.0) / VOTE_TEMPERATURE))
         order = sorted(strength, key=lambda label: -strength[label])
         return {label: best[label] for label in order if best[label] >= threshold}, best_oos, best_in
+
+    def share(self, vector: np.ndarray, prefix: str, k: int = ROUTE_NEIGHBOURS) -> float:
+        """The share of the k nearest answerable bank questions' vote (weighted as in
+        label_votes) that goes to labels starting with `prefix` ("SOU "): how much the
+        question reads like the bank's questions about that source."""
+        sims = self.neighbours(vector)
+        answerable = np.array([bool(ls) for ls in self.labels], dtype=bool)
+        if not answerable.any():
+            return 0.0
+        sims = np.where(answerable, sims, -1.0)
+        top = np.argsort(-sims)[:k]
+        weights = np.exp((sims[top] - 1.0) / VOTE_TEMPERATURE)
+        hits = np.array([any(x.startswith(prefix) for x in self.labels[i]) for i in top])
+        return float(weights[hits].sum() / weights.sum()) if weights.sum() > 0 else 0.0
 
     def similar(self, vector: np.ndarray, exclude_labels: set[str], k: int = 3,
                 floor: float = SIMILAR_FLOOR) -> list[tuple[str, str, float]]:
