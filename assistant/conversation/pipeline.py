@@ -43,7 +43,7 @@ _REASONS = re.compile(
     r"\bf[öo]rslag(et|en)? (om|till|att)\b|\bavsikt(en)? (med|bakom)|\bbakgrund(en)? till|"
     rf"\b{_INQUIRY} (inte |också |även |själv )?{_OPINION}\b(?!\s+(jag|vi|du|man|ni)\b)|"
     rf"\b{_OPINION} {_INQUIRY}\b|\benligt {_INQUIRY}\b|\butredningens \w+|"
-    r"\butredningen framtidens socialtj[äa]nst|\bframtidens socialtj[äa]nst-?utredningen|\bsou 2020:47|\bf[öo]rarbete(n|na)?\b)",
+    r"\b(f[öo]rfattnings)?kommentar(en|erna)?\b|\b(enligt|i) f[öo]rslaget\b|\butredningen framtidens socialtj[äa]nst|\bframtidens socialtj[äa]nst-?utredningen|\bsou 2020:47|\bf[öo]rarbete(n|na)?\b)",
     re.I,
 )
 # Reasons are in the inquiry's chapters and its commentary; its draft law texts
