@@ -63,12 +63,15 @@ def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", por
     def get_paragraph(label: str, date: str = "") -> dict[str, Any]:
         """Hämta en paragraf ordagrant med dess kanoniska hänvisning, t.ex. "SFS 2025:400 20 kap. 2 §",
         "SFS 2001:453 11 kap. 1 a §" eller "SFS 2025:400 övergångsbestämmelser 2025:400 p. 3".
-        date (ÅÅÅÅ-MM-DD) väljer lydelsen som gällde den dagen."""
-        parts = get().paragraph(label, date or None)
+        date (ÅÅÅÅ-MM-DD) väljer lydelsen som gällde den dagen. preparatory_works: utredningens
+        (SOU 2020:47) författningskommentar till det förslag som paragrafen i nya lagen motsvarar."""
+        assistant = get()
+        parts = assistant.paragraph(label, date or None)
         if not parts:
             raise ValueError(f"{label.strip()!r} finns inte i källorna (ange t.ex. \"SFS 2025:400 20 kap. 2 §\").")
         first = passage_dict(parts[0])
-        return first | {"text": "\n\n".join(p.text for p in parts)}
+        return first | {"text": "\n\n".join(p.text for p in parts),
+                        "preparatory_works": assistant.preparatory([first["label"]])}
 
     @server.tool()
     def compare_old_new(reference: str, date: str = "") -> dict[str, Any]:
@@ -82,6 +85,7 @@ def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", por
         data = asdict(comparison)
         data["relation_sv"] = comparison.relation
         data["basis_sv"] = comparison.basis
+        data["preparatory_works"] = get().preparatory([s.label for s in comparison.new])
         return data
 
     @server.tool()

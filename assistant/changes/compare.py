@@ -77,6 +77,11 @@ class Comparison:
     def basis(self) -> str:
         return ", ".join(dict.fromkeys(BASIS_SV[p.basis] for p in self.pairs))
 
+    @property
+    def statements(self) -> list[str]:
+        """What the inquiry's commentary says of the pairs it is the basis of (with its section)."""
+        return list(dict.fromkeys(p.note for p in self.pairs if p.basis == "inquiry" and p.note))
+
 
 def _side(retriever, label: str, date: str | None) -> Side | None:
     parts = retriever.lookup(label, date)
@@ -161,6 +166,7 @@ def render_comparison_text(c: Comparison) -> str:
     lines = [f"Jämförelse: {c.asked}"]
     if c.relation:
         lines.append(f"Förhållande: {c.relation} ({c.basis})")
+    lines += [f"Utredningens kommentar: {st}" for st in c.statements]
     for title, sides in (("GAMLA LAGEN", c.old), ("NYA LAGEN", c.new)):
         lines.append(f"\n== {title} ==")
         if not sides:
@@ -202,7 +208,9 @@ def render_comparison_html(c: Comparison) -> str:
     parts = [f"<div class='comparison'><p class='relation'><b>{html.escape(c.asked)}</b>"]
     if c.relation:
         parts.append(f" – {html.escape(c.relation)} <span class='basis'>({html.escape(c.basis)})</span>")
-    parts.append("</p><div class='sides'>" + column("Gamla lagen (SFS 2001:453)", "old", c.old)
+    parts.append("</p>")
+    parts += [f"<p class='statement'>Utredningens kommentar: {html.escape(st)}</p>" for st in c.statements]
+    parts.append("<div class='sides'>" + column("Gamla lagen (SFS 2001:453)", "old", c.old)
                  + column("Nya lagen (SFS 2025:400)", "new", c.new) + "</div>")
     if c.changes:
         parts.append("<p class='legend'>Ändringar mening för mening: <del>borttaget</del> <ins>tillagt</ins>, "
@@ -229,6 +237,8 @@ def comparison_markdown(c: Comparison) -> str:
     text = f"**{c.asked}**: {c.relation or 'ingen motsvarighet hittad'}.\n\nGamla lagen: {old}\n\nNya lagen: {new}"
     for ch in c.changes:
         text += f"\n\n- {ch.old} → {ch.new}: {ch.summary}"
+    for st in c.statements:
+        text += f"\n\n> Utredningens kommentar: {html.escape(st)}"
     if c.pairs:
         text += f"\n\n*Grund: {c.basis}.* Texterna och ändringarna mening för mening visas bredvid."
     return text

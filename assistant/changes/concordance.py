@@ -26,7 +26,7 @@ OLD_SFS = "SFS 2001:453"
 RELATIONS = ("same_wording", "reworded", "split", "merged", "moved_in_part", "removed", "new")
 
 INQUIRY_BASIS = True  # the inquiry's commentary, composed with the draft's alignment
-ALGORITHM_VERSION = "3"  # part of the cache key: bump when the alignment changes
+ALGORITHM_VERSION = "4"  # part of the cache key: bump when the alignment changes
 MATCH = 0.30  # a one-to-one assignment below this is not a counterpart
 EXTRA = 0.32  # an additional counterpart (split/merge) needs this much ...
 EXTRA_RATIO = 0.75  # ... and this share of the best counterpart's score
@@ -280,7 +280,8 @@ def add_stated(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[st
             continue
         for o in st.old:
             if o in old and not old[o].repealed:
-                links[o].append((st.new, st.relation, st.text))
+                where = f" ({st.source})" if st.source.startswith("SOU ") else ""
+                links[o].append((st.new, st.relation, st.text + where))
     if not links:
         return pairs
     linked_new = {n for ls in links.values() for n, _, _ in ls}

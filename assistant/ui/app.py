@@ -32,6 +32,8 @@ from assistant.ui import downloads  # noqa: E402
 from assistant.ui.chat import (  # noqa: E402
     SOURCE_CHOICES,
     FeedbackLog,
+    beside_html,
+    beside_text,
     copy_text,
     filters_from_choices,
     passages_html,
@@ -55,6 +57,7 @@ CSS = """
 .passage .label {font-size: 0.95em;} .passage .heading {font-style: italic; color: #444; margin: 2px 0 4px;}
 .passage .date {color: #8a4b00;} .passage mark {background: #ffe58a;}
 .comparison .sides {display: flex; gap: 12px;} .comparison .side {flex: 1; min-width: 0;}
+.beside h4 {margin: 14px 0 4px;} .beside-text {max-height: 18em; overflow-y: auto;}
 .comparison del {background: #fde2e1; color: #8a1c1c;} .comparison ins {background: #dff5df; color: #15521a; text-decoration: none;}
 .comparison .diff {border: 1px solid #ddd; padding: 6px 10px; line-height: 1.6;} .basis {color: #666; font-size: 0.9em;}
 .notice {background: #fff4e5; border: 1px solid #f0c36d; padding: 6px 10px; border-radius: 4px;}
@@ -179,6 +182,10 @@ def _with_progress(assistant: Assistant, message, history, filters):
     yield "", box["turn"]
 
 
+def _join(*texts: str) -> str:
+    return "\n\n".join(t for t in texts if t)
+
+
 def build_app(settings: Settings) -> gr.Blocks:
     from assistant.answering.extractive import QuestionError
 
@@ -224,14 +231,15 @@ def build_app(settings: Settings) -> gr.Blocks:
         if result.comparison is not None:
             c = result.comparison
             turn[1] = {"role": "assistant", "content": comparison_markdown(c)}
-            yield ("", history + turn, render_comparison_html(c), render_comparison_text(c), answers + [result.to_dict()],
+            yield ("", history + turn, render_comparison_html(c) + beside_html(result.beside),
+                   _join(render_comparison_text(c), beside_text(result.beside)), answers + [result.to_dict()],
                    similar_update(result))
             return
         text = turn_markdown(result)
         turn[1] = {"role": "assistant", "content": text}
         answer = result.answer
-        yield ("", history + turn, passages_html(answer, service.publishers), copy_text(answer),
-               answers + [result.to_dict()], similar_update(result))
+        yield ("", history + turn, passages_html(answer, service.publishers) + beside_html(result.beside),
+               _join(copy_text(answer), beside_text(result.beside)), answers + [result.to_dict()], similar_update(result))
 
     def on_like(data: gr.LikeData, answers: list, history: list, include_question: bool):
         turn = data.index[0] // 2 if isinstance(data.index, (list, tuple)) else int(data.index) // 2

@@ -140,6 +140,32 @@ def passages_html(answer: Answer, publishers: dict[str, str] | None = None) -> s
     return "\n".join(blocks)
 
 
+def beside_html(beside: list[dict]) -> str:
+    """What is shown beside the answer: the inquiry's commentary on a cited paragraph
+    ("Förarbeten") or the enacted law beside an answer from the inquiry ("Gällande lag")."""
+    out = []
+    for heading in dict.fromkeys(b["heading"] for b in beside):
+        items = []
+        for b in (b for b in beside if b["heading"] == heading):
+            note = f" <span class='kind kind-{html.escape(b['kind'])}'>{html.escape(b['note'])}</span>" if b["note"] else ""
+            about = f"<div class='source'>om {html.escape(b['about'])}</div>" if b.get("about") else ""
+            link = (f" <a href='{html.escape(b['url'])}' target='_blank' rel='noopener'>officiell text</a>"
+                    if b.get("url") else "")
+            items.append(f"<div class='passage beside-item'><div class='label'><b>{html.escape(b['label'])}</b>{note}{link}"
+                         f"</div>{about}<div class='text beside-text'>{html.escape(b['text']).replace(chr(10), '<br>')}"
+                         "</div></div>")
+        out.append(f"<div class='beside'><h4>{html.escape(heading)}</h4>{''.join(items)}</div>")
+    return "\n".join(out)
+
+
+def beside_text(beside: list[dict]) -> str:
+    lines = []
+    for b in beside:
+        note = f" ({b['note']})" if b["note"] else ""
+        lines += [f"{b['heading']}: {b['label']}{note}" + (f" – {b['url']}" if b.get("url") else ""), b["text"], ""]
+    return "\n".join(lines).strip()
+
+
 def copy_text(answer: Answer) -> str:
     """The answer with its sources, as plain text for pasting elsewhere."""
     lines = [answer.text, "", "Källor:"]
