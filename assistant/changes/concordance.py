@@ -294,11 +294,14 @@ def add_stated(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[st
             p = Pair(p.old, list(p.new), p.relation, p.score, p.basis, p.note)
             by_old[p.old] = p
         out.append(p)
+    extended: set[str] = set()
     for o, ls in links.items():
         p = by_old.get(o)
         if p is None:
             p = Pair(o, [], "removed", 1.0, basis)
             out.append(p)
+        if {n for n, _, _ in ls} - set(p.new) or p.relation == "removed":
+            extended.add(o)
         for n, _relation, text in ls:
             if n not in p.new:
                 p.new.append(n)
@@ -310,7 +313,7 @@ def add_stated(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[st
             if p.old:
                 sources[n].append(p.old)
     for p in out:
-        if p.old in links:
+        if p.old in extended:  # a confirmed pair keeps the relation its texts show
             stated = {r for _, r, _ in links[p.old]}
             if len(p.new) > 1:
                 p.relation = "split"
