@@ -14,16 +14,18 @@ import dataclasses
 import itertools
 import random
 
-GRID = {"bm25": (1, 2, 4, 8), "dense": (0.5, 1, 2), "bank": (0, 1.5, 3, 6)}
+GRID = {"bm25": (1, 2, 4, 8), "dense": (0.5, 1, 2), "bank": (0, 1.5, 3)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.inquiry_tune", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir")
+    parser.add_argument("--topic", action="store_true",
+                        help="search with the question's topic (reasons_topic) instead of the whole question")
     args = parser.parse_args(argv)
 
     from assistant.config import load_settings
-    from assistant.conversation.pipeline import INQUIRY_PREFIX, REASONS_FILTERS
+    from assistant.conversation.pipeline import INQUIRY_PREFIX, REASONS_FILTERS, reasons_topic
     from assistant.retrieval.hybrid import PRODUCT, HybridRetriever
 
     retriever = HybridRetriever(load_settings(data_dir=args.data_dir))
@@ -41,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
             if writer != fold:
                 continue
             n += 1
-            candidates = retriever.candidates(question, REASONS_FILTERS, retriever.settings.date)
+            query = reasons_topic(question) if args.topic else question
+            candidates = retriever.candidates(query, REASONS_FILTERS, retriever.settings.date)
             for i, params in enumerate(grid):
                 got = list(dict.fromkeys(sp.passage.label for sp in retriever.rank(candidates, params, limit=30)))
                 hits[i][0] += got[:1] == [labels[0]]

@@ -61,7 +61,7 @@ def test_runner_on_a_10_question_sample(tmp_path, indexed_settings, capsys):
     assert "hybrid" in printed and "hit@5" in printed
     report = json.loads(out.read_text())
     assert "concordance" in printed and 0 <= report["concordance"]["precision"] <= 1
-    assert report["concordance"]["basis"] == "text" and report["concordance"]["gold_pairs"] >= 40
+    assert report["concordance"]["basis"] == "inquiry" and report["concordance"]["gold_pairs"] >= 40
     assert report["n"] == 10 and set(report["retrievers"]) == {"hybrid", "bm25"}
     for res in report["retrievers"].values():
         overall = res["overall"]

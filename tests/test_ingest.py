@@ -175,7 +175,7 @@ def test_full_mirror_index(indexed_settings):
 
 
 def test_every_passage_and_sentence_is_embedded_with_the_recorded_model(indexed_settings):
-    from assistant.index.ingest import sentence_rows
+    from assistant.index.ingest import SENTENCE_KINDS, sentence_rows
     from assistant.index.vectorstore import VectorStore
 
     state = json.loads((indexed_settings.index_dir / "state.json").read_text())
@@ -184,7 +184,9 @@ def test_every_passage_and_sentence_is_embedded_with_the_recorded_model(indexed_
     vectors = VectorStore(indexed_settings)
     assert vectors.ids() == {p.id for p in store.passages}
     rows = sentence_rows(store.passages)
-    assert vectors.sentences.count() == len(rows) > 2 * len(store.passages)
+    quoted = [p for p in store.passages if p.kind in SENTENCE_KINDS]  # the inquiry: passage vectors only
+    assert vectors.sentences.count() == len(rows) > 2 * len(quoted)
+    assert {q.id for q, _, _ in rows} <= {p.id for p in quoted}
     p = store.with_label("SFS 2025:400 20 kap. 2 §")[0]
     stored = vectors.sentence_vectors([p.id])[p.id]
     assert {(a, b) for a, b, _ in stored} == {(a, b) for q, a, b in rows if q.id == p.id}

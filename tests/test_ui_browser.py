@@ -117,7 +117,7 @@ def test_change_guide_in_the_browser(app_url):
             passages = page.locator("#passages")
             expect(passages).to_contain_text("SFS 2025:400 20 kap. 2 §", timeout=30_000)
             expect(passages.locator("ins").first).to_be_visible()
-            expect(page.locator("#chatbot")).to_contain_text("härledd ur lagtexterna")
+            expect(page.locator("#chatbot")).to_contain_text("enligt utredningens författningskommentar")
             # One sentence-aligned diff per old -> new pair; every pair after the first is collapsed.
             blocks = passages.locator("details")
             assert blocks.count() >= 1 and blocks.first.get_attribute("open") is None

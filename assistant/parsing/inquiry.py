@@ -133,21 +133,10 @@ def _is_trailing(heading: str) -> bool:
 
 
 def _plausible_next(previous: str, number: str) -> bool:
-    """A numbered heading continues the tree: a child, a sibling or an ancestor's
-    sibling, possibly skipping numbers the cleaning lost. Guards against a number
-    that opens a heading but is no section ("3 Förslag" inside a quote)."""
-    a = [int(x) for x in previous.split(".")]
-    b = [int(x) for x in number.split(".")]
-    if len(b) > len(a) + 1:
-        return False
-    for depth in range(len(b)):
-        if b[:depth] != a[:depth]:
-            return False
-        if depth == len(b) - 1:
-            if depth < len(a):
-                return b[depth] > a[depth]
-            return True  # a child
-    return False
+    """A numbered heading continues the tree in order (numbers the cleaning lost,
+    like a missing 11.1 before 11.1.1, may be skipped). Guards against a number
+    that opens a heading but is no section."""
+    return tuple(int(x) for x in number.split(".")) > tuple(int(x) for x in previous.split("."))
 
 
 def _sections_of(items: list[Block], number: str) -> list[Block]:
