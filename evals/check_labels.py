@@ -15,7 +15,7 @@ from assistant.labels import parse_label
 def problems(questions: list[dict], labels: set[str]) -> list[str]:
     out = []
     seen = set()
-    kinds = {"lookup", "change", "deadline", "definition", "source_doc", "out_of_scope"}
+    kinds = {"lookup", "change", "deadline", "definition", "source_doc", "out_of_scope", "reasons"}
     for q in questions:
         if q["id"] in seen:
             out.append(f"{q['id']}: duplicate id")

@@ -73,3 +73,13 @@ def test_feedback_keeps_the_question_only_on_opt_in(tmp_path):
     rows = [json.loads(l) for l in (tmp_path / "feedback.jsonl").read_text().splitlines()]
     assert "question" not in rows[0] and rows[0]["cited"] == ["SFS 2025:400 20 kap. 2 §"]
     assert rows[1]["question"] == f"Klienten {PNR_MASK} undrar"
+
+
+def test_filters_are_offered_only_for_sources_in_the_index(indexed_settings):
+    from assistant.ui.chat import available_choices, indexed_kinds
+
+    kinds = indexed_kinds(indexed_settings)
+    assert kinds == {"statute", "inquiry", "article"}  # the bill is not in the mirror
+    offered, absent = available_choices(kinds)
+    assert "Utredningen (SOU 2020:47)" in offered
+    assert absent == ["Propositionen (Prop. 2024/25:89)"]

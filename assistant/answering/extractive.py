@@ -150,8 +150,7 @@ class ExtractiveAnswerer:
             indexed = {p.kind for p in self.retriever.store.passages}
             missing = [KIND_SV[k] for k in filters.kinds if k not in indexed and k in KIND_SV]
             if missing:
-                answer.notes.append(f"{' och '.join(missing)} finns inte i indexet (kör `assistant fetch` med internet "
-                                    "och sedan `assistant ingest`).")
+                answer.notes.append(f"{' och '.join(missing)} finns inte i indexet här, så de kan inte sökas.")
                 if not result.passages:
                     answer.text += " " + answer.notes[-1]
         answer.timings_ms.update(result.timings_ms)

@@ -156,12 +156,14 @@ def _sections_of(items: list[Block], number: str) -> list[Block]:
     return out
 
 
-def _split_paragraphs(items: list[Block]) -> list[tuple[str, str, str, str, list[str]]]:
-    """Law-like text by chapter and paragraph.
+def _split_paragraphs(items: list[Block], first_chapter: str = "",
+                      first_title: str = "") -> list[tuple[str, str, str, str, list[str]]]:
+    """Law-like text by chapter and paragraph; `first_chapter` for text whose first
+    chapter heading the cleaning lost (the commentary opens inside 1 kap.).
     -> [(chapter, chapter title, paragraph, heading, [text pieces])]."""
     out: list[tuple[str, str, str, str, list[str]]] = []
-    chapter, chapter_title, heading = "", "", ""
-    expected: tuple[int, str] | None = None
+    chapter, chapter_title, heading = first_chapter, first_title, ""
+    expected: tuple[int, str] | None = (0, "") if first_chapter else None
     for b in items:
         if b.tag == "h2":
             m = _CHAPTER.match(b.text)
@@ -211,13 +213,13 @@ def _split_paragraphs(items: list[Block]) -> list[tuple[str, str, str, str, list
 
 def _next_paragraph(expected: tuple[int, str] | None, number: int, letter: str, lost_one: bool = False) -> bool:
     """The paragraph number that may come next; with `lost_one` (a number opening a
-    block) one paragraph the cleaning lost may be skipped."""
+    block) up to two paragraphs the cleaning lost may be skipped."""
     if expected is None:
         return False
     n, l = expected
     if letter:
         return number == n and (not l and letter == "a" or bool(l) and ord(letter) == ord(l) + 1)
-    return number == n + 1 or (lost_one and number == n + 2)
+    return number == n + 1 or (lost_one and n + 1 < number <= n + 3)
 
 
 def draft_law(items: list[Block]) -> list[DraftParagraph]:
@@ -229,7 +231,7 @@ def commentary(items: list[Block], draft: list[DraftParagraph]) -> list[DraftPar
     """The commentary per draft paragraph, without the draft text it repeats."""
     texts = {(d.chapter, d.paragraph): _norm(d.text) for d in draft}
     out = []
-    for ch, title, key, head, pieces in _split_paragraphs(_sections_of(items, COMMENTARY_SECTION)):
+    for ch, title, key, head, pieces in _split_paragraphs(_sections_of(items, COMMENTARY_SECTION), "1", "Innehåll"):
         first, _, last = key.partition("–")
         numbers = [str(n) for n in range(int(first), int(last) + 1)] if last else [key]
         law = " ".join(texts.get((ch, p), "") for p in numbers)

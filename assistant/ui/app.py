@@ -30,12 +30,13 @@ from assistant.conversation import Assistant  # noqa: E402
 from assistant.privacy import mask_personnummer  # noqa: E402
 from assistant.ui import downloads  # noqa: E402
 from assistant.ui.chat import (  # noqa: E402
-    SOURCE_CHOICES,
     FeedbackLog,
+    available_choices,
     beside_html,
     beside_text,
     copy_text,
     filters_from_choices,
+    indexed_kinds,
     passages_html,
     turn_markdown,
 )
@@ -275,8 +276,11 @@ def build_app(settings: Settings) -> gr.Blocks:
                                          visible=False, elem_id="similar")
                     gr.Examples(EXAMPLES, inputs=question, label="Exempelfrågor")
                 with gr.Column(scale=2):
-                    sources = gr.CheckboxGroup(list(SOURCE_CHOICES), label="Sök i källorna (inget val = alla)",
+                    offered, absent = available_choices(indexed_kinds(settings))
+                    sources = gr.CheckboxGroup(offered, label="Sök i källorna (inget val = alla)",
                                                elem_id="sources")
+                    if absent:
+                        gr.Markdown("*Finns inte i indexet här: " + ", ".join(absent) + ".*", elem_id="absent-sources")
                     gr.Markdown("### Citerade avsnitt")
                     passages = gr.HTML("<p class='no-sources'>Ställ en fråga för att se källorna här.</p>",
                                        elem_id="passages")

@@ -25,6 +25,29 @@ SOURCE_CHOICES = {
 }
 
 
+def indexed_kinds(settings) -> set[str]:
+    """The kinds of source the served index holds (read from its passage list)."""
+    path = settings.index_dir / "passages.jsonl"
+    if not path.exists():
+        return set()
+    kinds = set()
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            m = re.search(r'"kind": "(\w+)"', line)
+            if m:
+                kinds.add(m[1])
+    return kinds
+
+
+def available_choices(kinds: set[str]) -> tuple[list[str], list[str]]:
+    """(source filters offered, sources shown as not in the index): a filter only
+    for what can be searched. Without an index everything is offered."""
+    if not kinds:
+        return list(SOURCE_CHOICES), []
+    offered = [name for name, (kind, _) in SOURCE_CHOICES.items() if kind in kinds]
+    return offered, [name for name in SOURCE_CHOICES if name not in offered]
+
+
 def filters_from_choices(choices: list[str] | None) -> Filters:
     """The checked sources -> Filters; nothing (or everything) checked = all sources."""
     chosen = [SOURCE_CHOICES[c] for c in (choices or []) if c in SOURCE_CHOICES]
