@@ -73,6 +73,7 @@ def prior_factors(params: FusionParams) -> np.ndarray:
     return np.log([*(getattr(params, f) for f in PRIOR_FIELDS), OLD_TRANSITIONS_PRIOR])
 
 
+SCOPE_CACHE = 64  # (filters, date) scopes kept per retriever
 BANK_VOTE_FLOOR = 0.75  # bank neighbours below this cosine never vote
 DEPTH_DENSE = 100  # passages from the vector index per question
 DEPTH_SENTENCES = 200  # sentences from the vector index per question
@@ -229,6 +230,8 @@ class HybridRetriever:
         self._bank = None
         self._lock = threading.Lock()
         self._keep_cache: dict[str, set[str]] = {}
+        self._scopes: dict = {}
+        self._scope_lock = threading.Lock()
         self._query_vectors = lru_cache(maxsize=4096)(self._query_vector)  # 384 floats each
         self._ask_candidates = lru_cache(maxsize=64)(self.candidates)
         self._tokens: dict[str, set[str]] = {}
@@ -288,6 +291,23 @@ class HybridRetriever:
     def query_vector(self, question: str) -> np.ndarray:
         """The question's embedding (memoised: retrieval and answering share it)."""
         return self._query_vectors(question)
+
+    def _scope(self, filters: Filters, date: str) -> tuple[np.ndarray, set[str], set[str]]:
+        """The passages a search may return: (mask over the store, their ids, their labels);
+        memoised per filters and date (a bounded cache)."""
+        key = (filters, date)
+        with self._scope_lock:
+            hit = self._scopes.get(key)
+        if hit is None:
+            keep = self._kept(date)
+            accepted = np.array([p.id in keep and filters.accepts(p) for p in self.store.passages], dtype=bool)
+            ids = {p.id for p, ok in zip(self.store.passages, accepted) if ok}
+            hit = (accepted, ids, {p.label for p, ok in zip(self.store.passages, accepted) if ok})
+            with self._scope_lock:
+                if len(self._scopes) >= SCOPE_CACHE:
+                    self._scopes.pop(next(iter(self._scopes)))
+                self._scopes[key] = hit
+        return hit
 
     def _kept(self, date: str) -> set[str]:
         if date not in self._keep_cache:
@@ -353,9 +373,7 @@ class HybridRetriever:
 
         date = date or self.settings.date
         filters = filters or Filters()
-        keep = self._kept(date)
-        accepted = np.array([p.id in keep and filters.accepts(p) for p in self.store.passages], dtype=bool)
-        accepted_ids = {p.id for p, ok in zip(self.store.passages, accepted) if ok}
+        accepted, accepted_ids, searched = self._scope(filters, date)
         ranks: dict[str, dict[str, int]] = {}
         raw: dict[str, dict[str, float]] = {}
         if self.use_bm25:
@@ -383,7 +401,6 @@ class HybridRetriever:
             if self.bank is not None:
                 # Votes down to a floor; the threshold is applied when scoring (labels rank by their vote,
                 # so the ranks above any threshold do not depend on it).
-                searched = {self.store.get(pid).label for pid in accepted_ids}
                 votes, oos_similarity, in_similarity = self.bank.label_votes(vector, BANK_VOTE_FLOOR, searched)
                 if not filters.searches_law and "article" not in filters.kinds:
                     oos_similarity = 0.0  # the bank's out-of-scope questions are out of the law's scope
