@@ -124,3 +124,11 @@ def test_the_concordance_takes_the_inquirys_statements(assistant):
     assert {"SFS 2025:400 11 kap. 1 §", "SFS 2025:400 11 kap. 2 §", "SFS 2025:400 12 kap. 1 §",
             "SFS 2025:400 12 kap. 3 §"} <= set(pair.new)
     assert pair.basis == "inquiry" and "motsvarar nuvarande 4 kap. 1 §" in pair.note
+
+
+def test_the_change_guide_shows_the_commentary_on_the_paragraphs_it_cites(assistant):
+    turn = assistant.respond("Vad är nytt om ekonomiskt bistånd?")
+    assert turn.kind == "changes"
+    prep = [b for b in turn.beside if b["heading"] == "Förarbeten"]
+    assert prep and all(b["about"] in turn.cited_labels() for b in prep)
+    assert all(b["label"].startswith("SOU 2020:47 avsnitt 28.1, förslaget ") for b in prep)
