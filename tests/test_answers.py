@@ -145,3 +145,12 @@ def test_a_long_case_description_is_not_refused_for_its_story(indexed_settings, 
     answer = ExtractiveAnswerer(retriever, indexed_settings).answer(case)
     assert not answer.abstained
     assert answer.citations and all(c.label.startswith("SFS 2025:400 19 kap.") for c in answer.citations[:1])
+
+
+def test_articles_are_named_by_their_titles_in_the_answer_text(answerer):
+    from assistant.retrieval.hybrid import Filters
+
+    answer = answerer.answer("Vad säger regeringen om en förebyggande socialtjänstlag?", filters=Filters(kinds=("article",)))
+    assert not answer.abstained and answer.citations
+    assert "seed:" not in answer.text and "regeringen:" not in answer.text
+    assert all(c.title in answer.text for c in answer.citations)

@@ -77,6 +77,16 @@ KIND_SV = {"bill": "Propositionen (Prop. 2024/25:89)", "inquiry": "Utredningen (
            "article": "Artiklarna", "statute": "Lagtexterna"}
 
 
+def _source_name(p) -> str:
+    """How a quote's source is named in the answer: the law by its label; an article by
+    its title (users see titles, not file stems); the inquiry as preparatory work."""
+    if p.kind == "article":
+        return f"{p.title or p.label} (artikel – inte lagtext)"
+    if p.kind == "inquiry":
+        return f"{p.label} (förarbete – utredningens förslag 2020, inte gällande lag)"
+    return p.label
+
+
 def _has_amount(text: str) -> bool:
     """A number in the text that is not part of a legal reference, a law's number or a year."""
     from assistant.answering.verifier import _reference_numbers
@@ -355,7 +365,7 @@ class ExtractiveAnswerer:
             answer.citations.append(  # one per quote; quotes of one passage share its number
                 Citation.of(numbers[p.id], p, p.text[c.start:c.end], round(c.scored.score, 4))
             )
-            source = f"{p.label} ({p.title}; artikel – inte lagtext)" if p.kind == "article" else p.label
+            source = _source_name(p)
             lines.append(f"{source}: ”{p.text[c.start:c.end]}” [{numbers[p.id]}]")
         answer.text = "Så här säger källorna:\n\n" + "\n\n".join(lines)
         cited = [c.scored.passage for c in chosen]

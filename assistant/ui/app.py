@@ -176,8 +176,11 @@ def _with_progress(assistant: Assistant, message, history, filters):
 
     threading.Thread(target=work, daemon=True).start()
     while not done.wait(0.5):
-        yield (f"Språkmodellen skriver ({written[0]} tecken) – svaret kontrolleras mot källorna "
-               "innan det visas …"), None
+        if assistant.uses_llm:
+            yield (f"Språkmodellen skriver ({written[0]} tecken) – svaret kontrolleras mot källorna "
+                   "innan det visas …"), None
+        else:  # no language model is configured: never mention one
+            yield "Söker i källorna …", None
     if "error" in box:
         raise box["error"]
     yield "", box["turn"]
