@@ -313,3 +313,22 @@ def test_similar_questions_are_asked_with_one_click(app_url):
         expect(bot.locator(".user, [data-testid='user']").last).to_contain_text(asked[:40], timeout=30_000)
         expect(bot).to_contain_text("[1]", timeout=30_000)
         browser.close()
+
+
+def test_the_chat_page_speaks_swedish_and_shows_what_to_ask(app_url):
+    """No Gradio copy/share icons with English titles on the chat; the empty chat suggests
+    questions; a source that is not indexed is said to be missing, not offered as a filter."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 390, "height": 900})
+        page.goto(app_url)
+        chat = page.locator("#chatbot")
+        expect(chat).to_contain_text("Fråga om nya socialtjänstlagen", timeout=30_000)
+        for english in ("Copy conversation", "Copy message", "Share"):
+            assert page.locator(f"[aria-label='{english}'], [title='{english}']").count() == 0
+        expect(page.locator("#absent-sources")).to_contain_text("Propositionen (Prop. 2024/25:89)")
+        expect(page.locator("#sources")).not_to_contain_text("Propositionen")
+        expect(page.locator("#sources")).to_contain_text("Utredningen (SOU 2020:47)")
+        browser.close()

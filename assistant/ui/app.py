@@ -53,6 +53,9 @@ EXAMPLES = [
     "Vilken lag gäller för ett överklagande av ett beslut från juni 2025?",
 ]
 
+PLACEHOLDER = ("**Fråga om nya socialtjänstlagen (SFS 2025:400) och vad som ändrats från den gamla.** "
+               "Svaren citerar lagtexten ordagrant. Till exempel: *" + EXAMPLES[3] + "* eller *" + EXAMPLES[2] + "*")
+
 CSS = """
 .passage {border-left: 4px solid #2f6f9f; padding: 6px 10px; margin: 8px 0; background: #f7f9fb;}
 .passage .label {font-size: 0.95em;} .passage .heading {font-style: italic; color: #444; margin: 2px 0 4px;}
@@ -115,7 +118,7 @@ def refused(exc: Exception, where: str) -> gr.Error:
     """A bad question: one log line without the question, and the Swedish
     message for the user (no traceback in the server log)."""
     log.info("%s: fråga avvisad (%s)", where, exc.__class__.__name__)
-    return gr.Error(str(exc), print_exception=False)
+    return gr.Error(str(exc), print_exception=False, title="Fel")
 
 
 class AnswerService:
@@ -152,9 +155,9 @@ class AnswerService:
 
     def get(self, timeout: float = 60.0) -> Assistant:
         if not self.ready.wait(timeout):
-            raise gr.Error("Indexet laddas fortfarande. Försök igen om en stund.", print_exception=False)
+            raise gr.Error("Indexet laddas fortfarande. Försök igen om en stund.", print_exception=False, title="Fel")
         if self.error:
-            raise gr.Error(f"Assistenten kan inte svara: {self.error}", print_exception=False)
+            raise gr.Error(f"Assistenten kan inte svara: {self.error}", print_exception=False, title="Fel")
         return self.assistant
 
 
@@ -216,7 +219,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         history = list(history or [])
         masked, _ = mask_personnummer(message or "")
         if not masked.strip():
-            gr.Warning("Frågan är tom. Skriv en fråga om socialtjänstlagen.")
+            gr.Warning("Frågan är tom. Skriv en fråga om socialtjänstlagen.", title="Varning")
             yield "", history, gr.update(), gr.update(), answers, gr.update()
             return
         turn = [{"role": "user", "content": masked}, {"role": "assistant", "content": "Söker i källorna …"}]
@@ -257,7 +260,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             from assistant.bank.review import propose
 
             propose(settings.writable_dir, question, answer)
-        gr.Info("Tack för återkopplingen!")
+        gr.Info("Tack för återkopplingen!", title="Tack")
 
     with gr.Blocks(title="Socialtjänstlagen – frågor med källor",
                    delete_cache=(600, downloads.MAX_AGE_S)) as demo:
@@ -268,8 +271,10 @@ def build_app(settings: Settings) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Fråga", id="chat-tab"), gr.Row():
                 with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(label="Samtal", height=460, elem_id="chatbot",
-                                         feedback_options=("Like", "Dislike"))
+                    # No copy or share icons (English titles; the answer with its sources is copied
+                    # from the field beside it); the empty chat says what to ask.
+                    chatbot = gr.Chatbot(label="Samtal", height=460, elem_id="chatbot", buttons=[],
+                                         feedback_options=("Like", "Dislike"), placeholder=PLACEHOLDER)
                     question = gr.Textbox(label="Din fråga", elem_id="question", lines=2, max_lines=6,
                                           placeholder="T.ex. Hur lång tid har nämnden på sig för en förhandsbedömning?")
                     with gr.Row():
@@ -317,7 +322,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             from assistant.course.export import markdown_to_pdf, session_markdown
 
             if not history:
-                raise gr.Error("Samtalet är tomt.", print_exception=False)
+                raise gr.Error("Samtalet är tomt.", print_exception=False, title="Fel")
             return downloads.write(markdown_to_pdf(session_markdown(history, service.versions), "Samtal"), "samtal.pdf")
 
         session_btn.click(session_pdf, chatbot, session_file, api_visibility="private")

@@ -71,7 +71,7 @@ def build_course_tab(service) -> None:
 
     def quiz_pdf(state, title):
         if not state:
-            raise gr.Error("Starta ett quiz först.")
+            raise gr.Error("Starta ett quiz först.", title="Fel")
         module = module_of(title)
         items = [QuizItem(**x) for x in state["items"]]
         md = quiz_markdown(items, module.title, with_key=True, versions=service.versions)

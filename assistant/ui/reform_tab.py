@@ -63,7 +63,7 @@ def build_reform_tab(service, settings, demo) -> None:
 
     def export(mappings, kind):
         if not mappings:
-            raise gr.Error("Kartlägg insatserna först.")
+            raise gr.Error("Kartlägg insatserna först.", title="Fel")
         if kind == "csv":
             return downloads.write(to_csv(mappings).encode("utf-8-sig"), "insatskartlaggning.csv")
         md = to_markdown(mappings, service.versions)
@@ -120,7 +120,7 @@ def build_reform_tab(service, settings, demo) -> None:
 
     def plan_pdf(plan):
         if not plan:
-            raise gr.Error("Välj en plan först.")
+            raise gr.Error("Välj en plan först.", title="Fel")
         md = plan_markdown(plan, store.items(plan), service.get().retriever, service.versions)
         return downloads.write(markdown_to_pdf(md, f"Omställningsplan: {plan}"), "omstallningsplan.pdf")
 
