@@ -331,4 +331,10 @@ def test_the_chat_page_speaks_swedish_and_shows_what_to_ask(app_url):
         expect(page.locator("#absent-sources")).to_contain_text("Propositionen (Prop. 2024/25:89)")
         expect(page.locator("#sources")).not_to_contain_text("Propositionen")
         expect(page.locator("#sources")).to_contain_text("Utredningen (SOU 2020:47)")
+        # a refused message clears the previous answer's sources
+        _ask(page, "Hur lång tid har socialnämnden på sig att göra en förhandsbedömning?")
+        expect(page.locator("#passages")).to_contain_text("SFS 2025:400 20 kap.", timeout=30_000)
+        _ask(page, "Hur lång tid har nämnden på sig? " * 90)
+        expect(page.locator("#passages")).to_contain_text("Frågan besvarades inte", timeout=30_000)
+        expect(page.locator("#passages")).not_to_contain_text("SFS 2025:400 20 kap.")
         browser.close()

@@ -53,6 +53,7 @@ EXAMPLES = [
     "Vilken lag gäller för ett överklagande av ett beslut från juni 2025?",
 ]
 
+NO_SOURCES = "<p class='no-sources'>Frågan besvarades inte, så inga källor visas.</p>"
 PLACEHOLDER = ("**Fråga om nya socialtjänstlagen (SFS 2025:400) och vad som ändrats från den gamla.** "
                "Svaren citerar lagtexten ordagrant. Till exempel: *" + EXAMPLES[3] + "* eller *" + EXAMPLES[2] + "*")
 
@@ -233,7 +234,8 @@ def build_app(settings: Settings) -> gr.Blocks:
         except QuestionError as exc:
             refused(exc, "/chat")
             turn[1] = {"role": "assistant", "content": f"**Fel:** {exc}"}
-            yield "", history + turn, gr.update(), gr.update(), answers + [None], similar_update(None)
+            # the previous answer's sources must not stand beside a refusal
+            yield "", history + turn, NO_SOURCES, "", answers + [None], similar_update(None)
             return
         if result.comparison is not None:
             c = result.comparison
