@@ -318,7 +318,7 @@ BANK_TARGET = {"new": 8, "old": 2}  # questions wanted per paragraph of the new 
 def _bank_labels(settings) -> dict[str, str]:
     """label -> 'new' | 'old' for the paragraphs the bank should cover: every paragraph and
     transitional point of the new law, every paragraph of the old law in force at repeal."""
-    from assistant.bank.data import statute_texts
+    from assistant.bank.data import label_texts
     from assistant.index.store import PassageStore
 
     store_path = settings.index_dir / "passages.jsonl"
@@ -330,7 +330,7 @@ def _bank_labels(settings) -> dict[str, str]:
                 continue
             out[p.label] = p.law_version
         return out
-    return {label: "new" if label.startswith("SFS 2025") else "old" for label in statute_texts(settings, ("statute",))
+    return {label: "new" if label.startswith("SFS 2025") else "old" for label in label_texts(settings, ("statute",))
             if "övergångs" not in label or label.startswith("SFS 2025")}
 
 
@@ -358,14 +358,14 @@ def cmd_bank(args) -> int:
         for label, n in gaps.items():
             print(f"  {label}: {n}")
         return 0
-    from assistant.bank.data import statute_texts
+    from assistant.bank.data import label_texts
     from assistant.bank.review import decide, proposals
 
     state = settings.writable_dir
     if args.accept or args.reject or args.accept_all:
         new = {p.n for p in proposals(state) if p.status == "ny"}
         accept = new if args.accept_all else set(args.accept or [])
-        accepted, problems = decide(state, accept, set(args.reject or []), statute_texts(settings))
+        accepted, problems = decide(state, accept, set(args.reject or []), label_texts(settings))
         for q in accepted:
             print(f"godkänd: {q}")
         for problem in problems:

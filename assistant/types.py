@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# Kinds of source searched only when asked for (a source filter, or a question about
+# the inquiry's reasons): a legal question is answered from the law, and the inquiry's
+# draft, in its own numbering, must never stand in for it. They also get a keyword
+# index of their own (assistant/index/keyword.py), so the law's statistics stay its own.
+ONLY_WHEN_ASKED = ("inquiry",)
+
 
 @dataclass(frozen=True)
 class SourceDoc:

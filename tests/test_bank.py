@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from assistant.bank.data import check_lines, eval_overlap, load_bank, problems, statute_texts
+from assistant.bank.data import check_lines, eval_overlap, label_texts, load_bank, problems
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def bank():
 
 @pytest.fixture(scope="module")
 def texts():
-    return statute_texts()
+    return label_texts()
 
 
 def test_every_bank_line_checks_out(bank, texts):

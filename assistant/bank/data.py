@@ -166,7 +166,7 @@ def problems(q: BankQuestion, texts_by_label: dict[str, list[str]]) -> list[str]
     return out
 
 
-def statute_texts(settings=None, kinds: tuple[str, ...] = ("statute", "inquiry")) -> dict[str, list[str]]:
+def label_texts(settings=None, kinds: tuple[str, ...] = ("statute", "inquiry")) -> dict[str, list[str]]:
     """label -> texts of every version and part, parsed from the two laws (and the
     inquiry, whose reasons the bank also asks about) in the mirror."""
     from assistant.config import Settings
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     paths = argv if argv is not None else sys.argv[1:]
-    texts = statute_texts()
+    texts = label_texts()
     bad = 0
     for path in paths:
         lines = Path(path).read_text(encoding="utf-8").splitlines()

@@ -211,10 +211,8 @@ def align_text(old: dict[str, Unit], new: dict[str, Unit]) -> list[Pair]:
     return pairs
 
 
-def apply_bill(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[str, Unit],
-               basis: str = "bill") -> list[Pair]:
-    """Stated counterparts (the bill's, or the inquiry's composed with the draft's
-    alignment) replace the inferred pairs they cover."""
+def apply_bill(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[str, Unit]) -> list[Pair]:
+    """The bill's statements replace the inferred pairs they cover."""
     by_old: dict[str, list[str]] = defaultdict(list)
     relation_of: dict[str, str] = {}
     stated_new: set[str] = set()
@@ -252,7 +250,7 @@ def apply_bill(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[st
         out.append(p)
     for o, ns in by_old.items():
         if not ns:
-            out.append(Pair(o, [], "removed", 1.0, basis))
+            out.append(Pair(o, [], "removed", 1.0, "bill"))
             continue
         relation = relation_of[o]
         if len(ns) > 1:
@@ -261,9 +259,9 @@ def apply_bill(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[st
             relation = "merged"
         elif relation == "reworded" and similarity(_modernise(old[o].text), _modernise(new[ns[0]].text)) >= SAME_WORDING:
             relation = "same_wording"
-        out.append(Pair(o, ns, relation, 1.0, basis))
+        out.append(Pair(o, ns, relation, 1.0, "bill"))
     for n in sorted(new_without_old - set(sources)):
-        out.append(Pair(None, [n], "new", 1.0, basis))
+        out.append(Pair(None, [n], "new", 1.0, "bill"))
     return out
 
 

@@ -17,10 +17,7 @@ from dataclasses import dataclass, field
 
 from assistant.index.store import PassageStore
 from assistant.labels import parse_label
-
-DRAFT_SECTION = "1.1"
-COMMENTARY_SECTION = "28.1"
-ALIGN_MATCH = 0.30  # below this the draft paragraph has no counterpart in the enacted law
+from assistant.parsing.inquiry import COMMENTARY_SECTION, DRAFT_SECTION
 
 
 @dataclass
@@ -79,7 +76,7 @@ def align_draft(store: PassageStore) -> list[DraftAlignment]:
     for pair in align_text(draft, enacted):
         if pair.old is None:
             continue
-        out.append(DraftAlignment(pair.old, pair.new if pair.score >= 0 else [], pair.score))
+        out.append(DraftAlignment(pair.old, pair.new, pair.score))
     return out
 
 
@@ -146,7 +143,7 @@ class InquiryLinks:
 
         digest = hashlib.sha1(b"inquiry-links-1")
         for p in store.passages:
-            if p.kind == "inquiry" and ", förslaget " in p.label or p.label.startswith("SFS 2025:400"):
+            if (p.kind == "inquiry" and ", förslaget " in p.label) or p.label.startswith("SFS 2025:400"):
                 digest.update(p.id.encode())
                 digest.update(p.text.encode())
         path = Path(index_dir) / f"inquiry-links-{digest.hexdigest()[:12]}.json"

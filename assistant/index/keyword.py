@@ -25,7 +25,7 @@ from assistant.index.tokenize import (
     tokenize_document,
     words,
 )
-from assistant.types import Passage
+from assistant.types import ONLY_WHEN_ASKED, Passage
 
 # Bump when the document-side tokenisation changes: ingest then rebuilds the index.
 TOKENIZER_VERSION = 2
@@ -153,7 +153,7 @@ class KeywordIndex:
 # inquiry changes neither the law's term statistics and lengths nor the vocabulary
 # questions are read with.
 
-SCOPES = {"bm25": lambda p: p.kind != "inquiry", "bm25-inquiry": lambda p: p.kind == "inquiry"}
+SCOPES = {"bm25": lambda p: p.kind not in ONLY_WHEN_ASKED, "bm25-inquiry": lambda p: p.kind in ONLY_WHEN_ASKED}
 
 
 def build_scopes(passages: list[Passage], index_dir: Path) -> None:

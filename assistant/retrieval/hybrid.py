@@ -25,7 +25,7 @@ from assistant.retrieval.references import (
     law_hint,
     split_asks,
 )
-from assistant.types import Passage, ScoredPassage
+from assistant.types import ONLY_WHEN_ASKED, Passage, ScoredPassage
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,6 @@ def check_index_model(state: dict, settings: Settings) -> None:
         )
 
 
-# Searched only when asked for (a source filter, or a question about the
-# inquiry's reasons): a legal question is answered from the law, and the
-# inquiry's draft, in its own numbering, must never stand in for it.
-ONLY_WHEN_ASKED = ("inquiry",)
 
 
 @dataclass(frozen=True)

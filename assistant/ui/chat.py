@@ -26,17 +26,15 @@ SOURCE_CHOICES = {
 
 
 def indexed_kinds(settings) -> set[str]:
-    """The kinds of source the served index holds (read from its passage list)."""
-    path = settings.index_dir / "passages.jsonl"
+    """The kinds of source the served index holds: its documents (state.json) by the
+    manifest's kinds."""
+    from assistant.sources.manifest import load_manifest
+
+    path = settings.index_dir / "state.json"
     if not path.exists():
         return set()
-    kinds = set()
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            m = re.search(r'"kind": "(\w+)"', line)
-            if m:
-                kinds.add(m[1])
-    return kinds
+    documents = json.loads(path.read_text(encoding="utf-8")).get("documents", {})
+    return {doc.kind for doc in load_manifest(settings.manifest) if documents.get(doc.id, {}).get("passages")}
 
 
 def available_choices(kinds: set[str]) -> tuple[list[str], list[str]]:
