@@ -105,3 +105,28 @@ def chapter_key(label: str) -> str:
     if parts.kind == "section":
         return f"{parts.document} avsnitt {parts.section.split('.')[0]}"
     return parts.document
+
+
+_LAW_NAMES = {"SFS 2025:400": "socialtjänstlagen (2025:400)", "SFS 2001:453": "gamla socialtjänstlagen (2001:453)"}
+
+
+def label_in_words(label: str) -> str:
+    """The label as a reader names it: '20 kap. 2 § socialtjänstlagen (2025:400)',
+    'punkt 2 i övergångsbestämmelserna till socialtjänstlagen (2025:400)',
+    'propositionen 2024/25:89 s. 512'. Articles and other forms stay as they are
+    (callers name articles by their titles)."""
+    try:
+        parts = parse_label(label)
+    except ValueError:
+        return label
+    law = _LAW_NAMES.get(parts.document, parts.document)
+    if parts.kind == "paragraph":
+        return f"{parts.chapter} kap. {parts.paragraph} § {law}"
+    if parts.kind == "transitional":
+        sfs = parts.document.removeprefix("SFS ")
+        to = law if parts.amendment == sfs else f"lag ({parts.amendment}) om ändring i {law}"
+        point = f"punkt {parts.point} i " if parts.point else ""
+        return f"{point}övergångsbestämmelserna till {to}"
+    if parts.kind == "page" and parts.document.startswith("Prop."):
+        return f"propositionen {parts.document.removeprefix('Prop. ')} s. {parts.page}"
+    return label

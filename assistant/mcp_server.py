@@ -9,11 +9,13 @@ as in the chat.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from dataclasses import asdict
 from typing import Any
 
 from assistant.config import Settings
+from assistant.privacy import mask_personnummer
 
 INSTRUCTIONS = (
     "Verktyg för socialtjänstlagen (SFS 2025:400, i kraft 1 juli 2025), gamla socialtjänstlagen "
@@ -45,6 +47,23 @@ def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", por
     server = FastMCP("socialtjanstlagen", instructions=INSTRUCTIONS, host=host, port=port,
                      stateless_http=True, json_response=True, log_level="WARNING")
 
+    def text(value: str | None) -> str:
+        """A text argument with personnummer masked first (they then reach neither the
+        search nor an error message)."""
+        return mask_personnummer(str(value or ""))[0]
+
+    def day(value: str | None) -> str | None:
+        """A date argument: ÅÅÅÅ-MM-DD between 2002 and 2100, or None; ValueError in Swedish."""
+        if not value:
+            return None
+        try:
+            parsed = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValueError("Datumet ska skrivas ÅÅÅÅ-MM-DD, t.ex. 2025-09-01.") from None
+        if not dt.date(2002, 1, 1) <= parsed <= dt.date(2100, 12, 31):
+            raise ValueError("Datumet ska ligga mellan 2002-01-01 och 2100-12-31.")
+        return parsed.isoformat()
+
     def checked(call):
         try:
             return call()
@@ -57,7 +76,7 @@ def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", por
         rubrik, länk och poäng. sources begränsar: ny,gammal,lag,proposition,utredning,artiklar.
         date (ÅÅÅÅ-MM-DD) väljer lydelsen som gällde den dagen."""
         k = max(1, min(int(k), 20))
-        return checked(lambda: get().search(query, k=k, filters=parse_sources(sources), date=date or None))
+        return checked(lambda: get().search(text(query), k=k, filters=parse_sources(sources), date=day(date)))
 
     @server.tool()
     def get_paragraph(label: str, date: str = "") -> dict[str, Any]:
@@ -66,7 +85,8 @@ def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", por
         date (ÅÅÅÅ-MM-DD) väljer lydelsen som gällde den dagen. preparatory_works: utredningens
         (SOU 2020:47) författningskommentar till det förslag som paragrafen i nya lagen motsvarar."""
         assistant = get()
-        parts = assistant.paragraph(label, date or None)
+        label = text(label)
+        parts = assistant.paragraph(label, day(date))
         if not parts:
             raise ValueError(f"{label.strip()!r} finns inte i källorna (ange t.ex. \"SFS 2025:400 20 kap. 2 §\").")
         first = passage_dict(parts[0])
@@ -77,7 +97,7 @@ def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", por
     def compare_old_new(reference: str, date: str = "") -> dict[str, Any]:
         """Jämför en paragraf i gamla och nya socialtjänstlagen: motsvarigheterna, deras ordagranna
         texter och vad som ändrats. reference t.ex. "11 kap. 1 a § gamla SoL" eller "20 kap. 2 §"."""
-        comparison = get().compare(reference, date or None)
+        comparison = get().compare(text(reference), day(date))
         if comparison is None:
             raise ValueError("Ange en paragraf, t.ex. \"11 kap. 1 a § gamla SoL\" eller \"20 kap. 2 §\".")
         if comparison.missing:
@@ -96,8 +116,9 @@ def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", por
         När källorna inte besvarar frågan är abstained sant. previous_questions: samtalets tidigare
         frågor, så att en följdfråga ("och för äldre?") läses med dem. similar_questions: upp till tre
         närliggande frågor ur frågebanken om andra paragrafer."""
-        return checked(lambda: get().respond(question, list(previous_questions or []), filters=parse_sources(sources),
-                                             date=date or None).to_dict())
+        history = [text(q) for q in (previous_questions or []) if isinstance(q, str)]
+        return checked(lambda: get().respond(text(question), history, filters=parse_sources(sources),
+                                             date=day(date)).to_dict())
 
     @server.tool()
     def whats_new(chapter: str = "", query: str = "") -> list[dict[str, Any]]:
@@ -108,7 +129,7 @@ def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", por
 
         assistant = get()
         return [asdict(item) | {"chapter": group, "text": "\n\n".join(p.text for p in assistant.paragraph(item.label))}
-                for group, items in filter_groups(assistant.overview(), chapter or None, query or None).items()
+                for group, items in filter_groups(assistant.overview(), text(chapter) or None, text(query) or None).items()
                 for item in items]
 
     return server

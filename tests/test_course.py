@@ -82,8 +82,10 @@ def test_module_handout_markdown_and_pdf(retriever, concordance):
     rendered = render_module(module, retriever, concordance)
     versions = ["SFS 2025:400 i lydelse t.o.m. SFS 2025:1501"]
     md = module_markdown(rendered, versions)
-    assert "## SFS 2025:400 20 kap. 2 §" in md and "Gamla lagen, SFS 2001:453 11 kap. 1 a §" in md and "{+" in md
+    assert "## SFS 2025:400 20 kap. 2 §" in md and "Gamla lagen, SFS 2001:453 11 kap. 1 a §" in md
+    assert "**" in md.split("Ändringar ord för ord")[1] and "{+" not in md and "[-" not in md  # diffs as formatting
     text = _pdf_text(markdown_to_pdf(md, module.title))
+    assert "~~" not in text and "{+" not in text and "**" not in text
     for needle in ("SFS 2025:400 20 kap. 2 §", "SFS 2001:453 11 kap. 1 a §", "fjorton dagar", "i lydelse t.o.m. SFS 2025:1501",
                    "Diskussionsfrågor"):
         assert needle in text, needle

@@ -24,8 +24,10 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 # Every form: 10 or 12 digits; hyphen, en dash, em dash, minus sign, plus, space or nothing;
 # samordningsnummer (day + 60). Each has its own date digits, so a leak names its form.
 FORMS = ["19850412-1238", "850413-1236", "8504141234", "198504151232", "850416+1230", "850417 1238",
-         "19850418–1236", "850419 – 1234", "850420—1232", "850421−1230", "850482-1238", "19850483–1236"]
+         "19850418–1236", "850419 – 1234", "850420—1232", "850421−1230", "850482-1238", "19850483–1236",
+         "pnr-850505.1234", "850506/1234", "8505\u200b07\u20111234", "1985-05-29-1234"]
 DIGITS = ["".join(c for c in f if c.isdigit())[-10:][:6] for f in FORMS]  # the ÅÅMMDD part of each
+# (the end-to-end forms; tests/test_personnummer.py generates thousands more against the detector)
 
 
 def _leaks(text: str) -> list[str]:

@@ -16,11 +16,13 @@ import numpy as np
 
 from assistant.answering.verifier import numbers_in
 from assistant.config import Settings
+from assistant.labels import label_in_words
 from assistant.parsing.text import sentence_spans
 from assistant.retrieval.evidence import QuestionTerms, mentions_time, passage_coverage, text_tokens
 from assistant.retrieval.hybrid import Filters, HybridRetriever, RetrievalResult
 from assistant.retrieval.references import (
     OTHER_AUTHORITIES,
+    TRANSITION_CORE,
     addresses_reader,
     asks_about_documents,
     asks_for_amount,
@@ -77,6 +79,16 @@ KIND_SV = {"bill": "Propositionen (Prop. 2024/25:89)", "inquiry": "Utredningen (
            "article": "Artiklarna", "statute": "Lagtexterna"}
 
 
+# A which-law question for which no exception point of the transitional provisions was
+# found: the general rule is said plainly, with the kinds of matter the exceptions cover.
+NO_EXCEPTION = ("Inget av undantagen i övergångsbestämmelserna (punkt 3–8) hittades för det du frågar om, så "
+                "huvudregeln gäller: den nya lagen tillämpas från den 1 juli 2025 och den gamla är upphävd (punkt 1–2). "
+                "Undantagen gäller beslut om insatser som gäller tills vidare, tillstånd och förbud, återkrav och "
+                "ersättningskrav, överklaganden av beslut från före den 1 juli 2025 samt yrkestiteln undersköterska.")
+ANSWER_HEADING = "Svar"
+MORE_HEADING = "Mer ur källorna"
+
+
 def _source_name(p) -> str:
     """How a quote's source is named in the answer: the law by its label; an article by
     its title (users see titles, not file stems); the inquiry as preparatory work."""
@@ -84,7 +96,7 @@ def _source_name(p) -> str:
         return f"{p.title or p.label} (artikel – inte lagtext)"
     if p.kind == "inquiry":
         return f"{p.label} (förarbete – utredningens förslag 2020, inte gällande lag)"
-    return p.label
+    return label_in_words(p.label)
 
 
 def _has_amount(text: str) -> bool:
@@ -264,7 +276,12 @@ class ExtractiveAnswerer:
             answer.nearest = [c.scored.passage.label for c in chosen] or [sp.passage.label for sp in top[:5]]
             answer.nearest = list(dict.fromkeys(answer.nearest))
             return answer
-        return self._render(answer, chosen, date)
+        answer = self._render(answer, chosen, date)
+        transitional = [sp for sp in result.passages if sp.sources.get("transition")]
+        if transitional and all(sp.passage.label in TRANSITION_CORE for sp in transitional):
+            answer.text += "\n\n" + NO_EXCEPTION
+            answer.notes.append(NO_EXCEPTION)
+        return answer
 
     def _similarities(self, question: str, top: list[ScoredPassage]) -> dict[tuple[str, int], float]:
         """(passage id, sentence start) -> cosine with the question, for the
@@ -357,17 +374,25 @@ class ExtractiveAnswerer:
         return chosen + extra
 
     def _render(self, answer: Answer, chosen: list[_Candidate], date: str) -> Answer:
+        """The answer first: the sentence that answers, under its source named in words;
+        then "Mer ur källorna", the other quotes grouped under their passage."""
         numbers: dict[str, int] = {}
-        lines = []
+        groups: dict[str, list[str]] = {}
         for c in chosen:
             p = c.scored.passage
             numbers.setdefault(p.id, len(numbers) + 1)
             answer.citations.append(  # one per quote; quotes of one passage share its number
                 Citation.of(numbers[p.id], p, p.text[c.start:c.end], round(c.scored.score, 4))
             )
-            source = _source_name(p)
-            lines.append(f"{source}: ”{p.text[c.start:c.end]}” [{numbers[p.id]}]")
-        answer.text = "Så här säger källorna:\n\n" + "\n\n".join(lines)
+            if c is not chosen[0]:
+                groups.setdefault(p.id, []).append(f"”{p.text[c.start:c.end]}”")
+        first = chosen[0].scored.passage
+        text = f"{ANSWER_HEADING} – {_source_name(first)} [{numbers[first.id]}]:\n”{first.text[chosen[0].start:chosen[0].end]}”"
+        if groups:
+            by_id = {c.scored.passage.id: c.scored.passage for c in chosen}
+            more = [f"{_source_name(by_id[pid])} [{numbers[pid]}]:\n" + "\n".join(quotes) for pid, quotes in groups.items()]
+            text += f"\n\n{MORE_HEADING}:\n\n" + "\n\n".join(more)
+        answer.text = text
         cited = [c.scored.passage for c in chosen]
         notes = _date_notes(list({p.id: p for p in cited}.values()), date)
         if notes:

@@ -190,7 +190,8 @@ class BankIndex:
         among the nearest 50, so several near questions of one paragraph outweigh a
         single one. -> ({label: its best neighbour's cosine, ≥ threshold}, best
         out-of-scope cosine, best in-scope cosine). With `searched`, questions about
-        other labels (a source the question is not searched in) are left out."""
+        other labels (a source the question is not searched in) do not vote; a question
+        about either law still counts as in scope."""
         sims = self.neighbours(vector)
         best: dict[str, float] = {}
         strength: dict[str, float] = {}
@@ -202,9 +203,11 @@ class BankIndex:
                 best_oos = max(best_oos, s)
                 continue
             labels = [x for x in self.labels[i] if searched is None or x in searched]
+            if labels or any(x.startswith("SFS ") for x in self.labels[i]):
+                # a question about either law is in scope, whichever law the filter searches
+                best_in = max(best_in, s)
             if not labels:
                 continue
-            best_in = max(best_in, s)
             for label in labels:
                 best[label] = max(best.get(label, 0.0), s)
                 strength[label] = strength.get(label, 0.0) + float(np.exp((s - 1.0) / VOTE_TEMPERATURE))

@@ -371,21 +371,30 @@ def summarize(sentences: list[SentenceChange], old_full: str = "", new_full: str
 
 # --- rendering ---------------------------------------------------------------
 
-def render_text(ops: list[DiffOp]) -> str:
-    """[-removed-] {+added+} markup, as `git diff --word-diff` prints it."""
+def render_text(ops: list[DiffOp], delete: tuple[str, str] = ("[-", "-]"),
+                insert: tuple[str, str] = ("{+", "+}")) -> str:
+    """[-removed-] {+added+} markup, as `git diff --word-diff` prints it; other marks
+    for other media (render_markdown). A change is marked line by line, so no mark
+    spans a line break."""
     out = []
     for op in ops:
         if op.op == "equal":
             out.append(op.text)
             continue
-        mark = ("[-", "-]") if op.op == "delete" else ("{+", "+}")
-        lead = op.text[: len(op.text) - len(op.text.lstrip())]
-        trail = op.text[len(op.text.rstrip()):]
-        if op.text.strip():
-            out.append(f"{lead}{mark[0]}{op.text.strip()}{mark[1]}{trail}")
-        else:
-            out.append(op.text)
+        mark = delete if op.op == "delete" else insert
+        pieces = []
+        for line in op.text.split("\n"):
+            lead = line[: len(line) - len(line.lstrip())]
+            trail = line[len(line.rstrip()):]
+            pieces.append(f"{lead}{mark[0]}{line.strip()}{mark[1]}{trail}" if line.strip() else line)
+        out.append("\n".join(pieces))
     return "".join(out)
+
+
+def render_markdown(ops: list[DiffOp]) -> str:
+    """Removed words struck through, added words in bold (Markdown; the PDFs print
+    it as formatting)."""
+    return render_text(ops, ("~~", "~~"), ("**", "**"))
 
 
 def render_html(ops: list[DiffOp]) -> str:

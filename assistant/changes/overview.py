@@ -30,6 +30,12 @@ class Item:
     old: str = ""  # the old counterpart (changed items)
     relation: str = ""  # the concordance relation (changed items): see RELATION_SV
     change: float = 0.0  # share of the wording changed (changed items)
+    text: str = ""  # the new paragraph's text: searched, not shown
+    listed: bool = True  # shown without a search (the new and the most changed); the rest only when searched
+
+
+def _text(parts) -> str:
+    return "\n".join(p.text for p in parts)
 
 
 def _percent(share: float) -> str:
@@ -46,7 +52,7 @@ def overview(concordance: Concordance, retriever, most_changed: int = 40) -> dic
             if parts:
                 first = parts[0]
                 chapters[first.chapter].append(Item(label, first.heading, "new", "saknar motsvarighet i gamla lagen",
-                                                    first.url, first.chapter))
+                                                    first.url, first.chapter, text=_text(parts)))
                 titles[first.chapter] = first.chapter_title
     changed = []
     for p in concordance.pairs:
@@ -60,15 +66,14 @@ def overview(concordance: Concordance, retriever, most_changed: int = 40) -> dic
     changed.sort(key=lambda t: -t[0])
     seen = set()
     for change, label, pair, first in changed:
-        if len(seen) >= most_changed:
-            break
         if label in seen:
             continue
         seen.add(label)
         relation = RELATION_SV.get(pair.relation, pair.relation)
         chapters[first.chapter].append(Item(label, first.heading, "changed",
                                             f"motsvarar {pair.old} ({relation}, {_percent(change)} ändrat)",
-                                            first.url, first.chapter, pair.old, pair.relation, round(change, 3)))
+                                            first.url, first.chapter, pair.old, pair.relation, round(change, 3),
+                                            _text(retriever.lookup(label)), listed=len(seen) <= most_changed))
         titles[first.chapter] = first.chapter_title
     ordered = dict(sorted(chapters.items(), key=lambda kv: int(kv[0].split()[0])))
     for items in ordered.values():
@@ -88,7 +93,7 @@ def _intro(basis: str) -> str:
 def render_markdown(groups: dict[str, list[Item]], basis: str) -> str:
     intro = _intro(basis).replace("härledda ur lagtexterna", "*härledda ur lagtexterna*")
     lines = ["# Nytt från 1 juli 2025", "", intro, ""]
-    for chapter, items in groups.items():
+    for chapter, items in filter_groups(groups).items():
         lines.append(f"## {chapter}")
         for it in items:
             tag = "**Ny**" if it.kind == "new" else "Ändrad"
@@ -110,7 +115,7 @@ def chapter_choices(groups: dict[str, list[Item]]) -> list[str]:
 
 def filter_groups(groups: dict[str, list[Item]], chapter: str | None = None, query: str | None = None) -> dict[str, list[Item]]:
     """The groups of one chapter (a group key, "20 kap." or "20"; None, "" or
-    ALL_CHAPTERS for all) and the items whose label, heading or detail contains
+    ALL_CHAPTERS for all) and the items whose label, heading, detail or text contains
     `query` (case-insensitive)."""
     wanted = "" if not chapter or chapter == ALL_CHAPTERS else _chapter_number(chapter)
     q = (query or "").strip().casefold()
@@ -118,7 +123,10 @@ def filter_groups(groups: dict[str, list[Item]], chapter: str | None = None, que
     for key, items in groups.items():
         if wanted and _chapter_number(key) != wanted:
             continue
-        kept = [it for it in items if not q or q in f"{it.label}\n{it.heading}\n{it.detail}".casefold()]
+        # without a search: the new and the most changed; a search finds every changed
+        # paragraph by its label, heading, detail or text
+        kept = [it for it in items if it.listed] if not q else [
+            it for it in items if q in f"{it.label}\n{it.heading}\n{it.detail}\n{it.text}".casefold()]
         if kept:
             out[key] = kept
     return out
@@ -129,7 +137,7 @@ def render_html(groups: dict[str, list[Item]], basis: str, chapter: str | None =
     compact HTML: a heading per chapter, one line per provision with a text tag
     ("Ny"/"Ändrad"), a link to its official text, its heading and the detail."""
     shown = filter_groups(groups, chapter, query)
-    total = sum(len(items) for items in groups.values())
+    total = sum(len(items) for items in (groups if query and query.strip() else filter_groups(groups)).values())
     count = sum(len(items) for items in shown.values())
     parts = [f"<div class='overview'><p class='overview-intro'>{html.escape(_intro(basis))}</p>"]
     if not shown:

@@ -109,7 +109,10 @@ BOUNDARY_WORDS = frozenset("som att när eftersom sedan medan innan tills men".s
 QUANTIFIER_ANAPHORS = frozenset("båda bägge".split())
 MODALS = frozenset("kan får ska skall måste bör vill behöver orkar vågar brukar".split())
 
-_TOKEN = re.compile(r"\d+-?åring\w*|[a-zåäöéüæø]+(?:[:-][a-zåäöéüæø]+)*|\d+|[,;:–—(]|\s-\s", re.I)
+_TOKEN = re.compile(r"\d+-?åring\w*|[a-zåäöéüæø]+(?:[:-][a-zåäöéüæø]+)*|\d+|[,;:–—(]|\s-\s|¶", re.I)
+# A sentence that ends before another begins ("… pågår fortfarande. Vilken lag …"); not an
+# abbreviation's point ("27 kap. att").
+_SENTENCE_END = re.compile(r"\.(?=\s+[A-ZÅÄÖ])|[?!](?=\s+\S)")
 _AGE_OR_NUMBER = re.compile(r"^\d|^\d*-?åring")
 _WEAK_ADJECTIVE = re.compile(r"(a|e|es|as)$")
 
@@ -176,8 +179,8 @@ class _Token:
 def _tokens(message: str) -> list[_Token]:
     out: list[_Token] = []
     segment = part = 0
-    for raw in _TOKEN.findall(message.lower()):
-        if raw.strip() in {",", ";", ":", "–", "—", "(", "-"}:
+    for raw in _TOKEN.findall(_SENTENCE_END.sub(" ¶ ", message).lower()):
+        if raw.strip() in {",", ";", ":", "–", "—", "(", "-", "¶"}:
             segment += 1
             part += 1
             continue
@@ -202,7 +205,10 @@ def _is_topic(word: str, threshold: float) -> bool:
 
 
 def _antecedent_before(toks: list[_Token], i: int) -> bool:
-    """Whether a content word in an earlier segment can be the antecedent of toks[i]."""
+    """Whether a content word in an earlier segment, or before the "och" that opens the
+    pronoun's clause ("… en utredning i maj och den pågår"), can be the antecedent of toks[i]."""
+    if i and toks[i - 1].word == "och":
+        return any(_is_content(t.word) for t in toks[:i - 1])
     return any(_is_content(t.word) for t in toks if t.segment < toks[i].segment)
 
 

@@ -54,6 +54,12 @@ INQUIRY_PREFIX = "SOU 2020:47 "
 # the nearest neighbours' vote (evals/route_tune.py: leave-one-writer-out recall 0.649 ->
 # 0.730 on the bank's inquiry questions, law questions routed there 0.016 -> 0.018).
 ROUTE_SHARE = 0.6
+# A follow-up that asks for the other law's version of what was just answered ("vad stod i
+# gamla lagen?", "och i nya?", "vad motsvarar den?"): answered by the concordance from the
+# previous answer's paragraph, never by a new search for the bare words.
+_COUNTERPART = re.compile(r"\b(gaml\w*|nya|nuvarande|förut|förr|tidigare|motsvar\w*|ändra(t|des)|skillnad\w*|"
+                          r"jämför\w*)\b", re.I)
+COUNTERPART_WORDS = 8
 INQUIRY_NOTE = "förarbete – utredningens förslag (2020), inte gällande lag"
 BESIDE_LAW, BESIDE_PREPARATORY = "Gällande lag", "Förarbeten"
 
@@ -126,6 +132,8 @@ class Turn:
     # or the enacted law beside an answer from the inquiry ("Gällande lag").
     beside: list[dict[str, str]] = field(default_factory=list)
     filters: Filters | None = None  # the sources the answer was searched in
+    # The wording of each law quoted: "SFS 2025:400 i lydelse t.o.m. SFS 2025:1501".
+    versions: list[str] = field(default_factory=list)
 
     @property
     def abstained(self) -> bool:
@@ -163,6 +171,7 @@ class Turn:
             "comparison": asdict(self.comparison) if self.comparison is not None else None,
             "similar_questions": list(self.similar),
             "beside": list(self.beside),
+            "law_versions": list(self.versions),
         }
 
 
@@ -194,6 +203,7 @@ class Assistant:
         self.extractive = getattr(self.answerer, "extractive", self.answerer)
         self._overview: dict | None = None
         self._links = None
+        self._versions: list[str] | None = None
         self._overview_lock = threading.Lock()
         # Without a language model an answer is a pure function of the question, the
         # filters, the date and k on this (pinned) index generation: many staff asking
@@ -230,12 +240,19 @@ class Assistant:
         bad input; the personnummer are masked before anything else sees it."""
         started = time.perf_counter()
         masked, had_pnr = mask_personnummer(message or "")
-        masked = validate_question(masked, self.settings.max_question_chars)
+        # the limit is on what the user sent: masking lengthens the text
+        growth = max(0, len(masked) - len(message or ""))
+        masked = validate_question(masked, self.settings.max_question_chars + growth)
         date = date or self.settings.date
         history = [mask_history(m) for m in history or []]
         question, follow_up = self.resolve(masked, history)
         turn = Turn(masked, question, ANSWER, follow_up=follow_up, masked=had_pnr, reference_date=date)
         route = intent(question)
+        if follow_up and (label := self.counterpart_of_previous(masked, history, date)):
+            comparison = compare(label, self.retriever, self.concordance, date)
+            if comparison is not None:
+                turn.kind, turn.comparison, turn.question = COMPARISON, comparison, f"{question} ({label})"
+                route = "done"
         if route == "compare":
             comparison = compare(question, self.retriever, self.concordance, date)
             if comparison is not None:
@@ -253,8 +270,35 @@ class Assistant:
         turn.beside = self.law_beside(question, turn.answer, date) if from_inquiry else \
             self.preparatory(turn.cited_labels())
         turn.similar = self.similar_questions(question, set(turn.cited_labels()))
+        turn.versions = self.versions_of(turn.cited_labels() + [b["label"] for b in turn.beside])
         turn.timings_ms["total_ms"] = (time.perf_counter() - started) * 1000
         return turn
+
+    def counterpart_of_previous(self, message: str, history: list, date: str) -> str | None:
+        """For a short follow-up asking for the other law's wording: the paragraph the
+        previous answer rests on (its first quoted paragraph of either law). The previous
+        question is answered again (from the cache without an LLM) rather than read
+        back from the page's text."""
+        if not _COUNTERPART.search(message) or len(message.split()) > COUNTERPART_WORDS:
+            return None
+        users = [q for q in user_messages(history) if q.strip()]
+        if not users:
+            return None
+        previous = standalone_question(users[-1], users[:-1])
+        answer = self.extractive.answer(previous, date=date)
+        return next((c.label for c in answer.citations if c.label.startswith("SFS ") and " kap. " in c.label), None)
+
+    def versions_of(self, labels: list[str]) -> list[str]:
+        """The indexed wording of each law among `labels` (read once from the sources)."""
+        if self._versions is None:
+            from assistant.sources.versions import statute_versions
+
+            try:
+                self._versions = statute_versions(self.settings)
+            except OSError:  # the sources are not at hand (an index served without its mirror)
+                self._versions = []
+        return [v for v in self._versions if any(label.startswith(v.split(" i lydelse")[0].split(" (")[0] + " ")
+                                                 for label in labels)]
 
     def about_inquiry(self, question: str) -> bool:
         """A question on the inquiry's reasons: by its wording, or by the bank's neighbours."""

@@ -4,17 +4,21 @@ and as PDF, with citations and the date and version of the sources."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
 from assistant.course.modules import RenderedModule
 from assistant.course.quiz import QuizItem
+from assistant.labels import label_in_words
 from assistant.privacy import mask_personnummer
+
+PAGE_BREAK = "<div style='page-break-after: always'></div>"  # a new page (PDF, and Markdown viewers)
 
 
 def _footer(versions: list[str]) -> list[str]:
     today = dt.date.today().isoformat()
-    return ["", "---", f"Utskrivet {today}. Källor: {'; '.join(versions) or 'se citaten'}.",
+    return ["", "---", f"Utskrivet {today}. Lagarnas lydelse: {'; '.join(versions) or 'se citaten'}.",
             "Alla citat är ordagranna ur källorna; kontrollera mot den officiella texten."]
 
 
@@ -26,7 +30,7 @@ def module_markdown(rendered: RenderedModule, versions: list[str]) -> str:
         if kp.old:
             for label, text in kp.old:
                 lines += [f"**Gamla lagen, {label}** ({kp.relation}; {kp.basis}):", "", text, ""]
-            lines += ["**Ändringar ord för ord** ([-borttaget-] {+tillagt+}):", "", kp.diff, ""]
+            lines += ["**Ändringar ord för ord** (~~struket~~ = borttaget, **fetstil** = tillagt):", "", kp.diff, ""]
         else:
             lines += ["*Ingen motsvarighet i gamla lagen hittades.*", ""]
     if rendered.background:
@@ -46,24 +50,79 @@ def quiz_markdown(items: list[QuizItem], title: str, with_key: bool, versions: l
         if not item.options:
             lines.append("- Svar: ______________")
         lines.append("")
-    if with_key:
-        lines += ["## Facit", ""]
-        for i, item in enumerate(items, 1):
-            lines.append(f"{i}. {item.answer} – {item.citation}: ”{item.source}”")
+    if with_key:  # on a page of its own, after the questions
+        lines += [PAGE_BREAK] + _key_lines(items)
     return "\n".join(lines + _footer(versions)) + "\n"
 
 
-def session_markdown(history: list[dict], versions: list[str]) -> str:
+def key_markdown(items: list[QuizItem], title: str, versions: list[str]) -> str:
+    """The answer key alone, for the trainer."""
+    return "\n".join([f"# Facit: {title}", ""] + _key_lines(items)[2:] + _footer(versions)) + "\n"
+
+
+def _key_lines(items: list[QuizItem]) -> list[str]:
+    lines = ["## Facit", ""]
+    for i, item in enumerate(items, 1):
+        lines += [f"{i}. **{item.answer}** – {item.citation}: ”{item.source}”", ""]
+    return lines
+
+
+def _plain(content) -> str:
+    """A chat message as plain text: no HTML, no folded details, personnummer masked
+    (the history comes from the page: it is masked again)."""
+    if isinstance(content, list):
+        content = " ".join(c.get("text", "") for c in content if isinstance(c, dict))
+    text = re.sub(r"<details>.*?</details>", "", str(content or ""), flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text)).replace("**", "")
+    return mask_personnummer(text)[0].strip()
+
+
+def _citation_name(c: dict) -> str:
+    if c.get("kind") == "article":
+        return f"{c.get('title') or c['label']} (artikel – inte lagtext)"
+    if c.get("kind") == "inquiry":
+        return f"{c['label']} (förarbete – utredningens förslag 2020, inte gällande lag)"
+    return label_in_words(c["label"])
+
+
+def session_markdown(history: list[dict], versions: list[str], turns: list | None = None) -> str:
+    """The conversation as a document: each question, its answer with numbered
+    citations, and under it the sources with their quotes and links; the laws'
+    versions and the reference date at the end. `turns` are the pipeline's turns
+    (Turn.to_dict()) in the order of the assistant's messages; without one a
+    message is printed as plain text."""
     lines = ["# Samtal med assistenten", ""]
+    turns = list(turns or [])
+    answered = 0
+    dates: set[str] = set()
+    asked = 0
     for m in history:
-        who = "Fråga" if m.get("role") == "user" else "Svar"
-        content = m.get("content")
-        if isinstance(content, list):
-            content = " ".join(c.get("text", "") for c in content if isinstance(c, dict))
-        content = re.sub(r"<details>.*?</details>", "", str(content), flags=re.S)
-        content = mask_personnummer(content)[0]  # the history comes from the page: mask it again
-        lines += [f"## {who}", "", content, ""]
-    return "\n".join(lines + _footer(versions)) + "\n"
+        if m.get("role") == "user":
+            asked += 1
+            lines += [f"## Fråga {asked}", "", _plain(m.get("content")), ""]
+            continue
+        turn = turns[answered] if answered < len(turns) else None
+        answered += 1
+        if not isinstance(turn, dict) or not turn.get("text") or turn.get("kind") == "comparison":
+            lines += ["### Svar", "", _plain(m.get("content")), ""]
+            continue
+        dates.add(turn.get("reference_date", ""))
+        lines += ["### Svar", "", mask_personnummer(turn["text"])[0].replace("**", ""), ""]
+        sources: dict[int, list[dict]] = {}
+        for c in turn.get("citations", []):
+            sources.setdefault(c["n"], []).append(c)
+        if sources:
+            lines += ["### Källor", ""]
+        for n, quoted in sources.items():
+            c = quoted[0]
+            link = f" – {c['url']}" if c.get("url") else ""
+            lines.append(f"- [{n}] {_citation_name(c)}{link}")
+            lines += [f"  ”{q['quote']}”" for q in quoted]
+        lines.append("")
+    footer = _footer(versions)
+    if dates - {""}:
+        footer.insert(2, "Referensdatum för svaren: " + ", ".join(sorted(dates - {""})) + ".")
+    return "\n".join(lines + footer) + "\n"
 
 
 # --- PDF ------------------------------------------------------------------------------
@@ -82,6 +141,14 @@ def _font_path() -> str | None:
         return None
 
 
+def _pdf_markdown(line: str) -> str:
+    """Our Markdown line in fpdf2's inline markup: **bold**, ~~struck~~ (diffs) and
+    *italic* (as fpdf's __italic__); a literal "--" or "__" of the text must not
+    switch underline or italics on."""
+    line = line.replace("--", "-\u2011").replace("_", "_\u200b")
+    return re.sub(r"(?<![*\w])\*(?!\*)(\S.*?)(?<![*\s])\*(?![*\w])", r"__\1__", line)
+
+
 def markdown_to_pdf(markdown: str, title: str = "") -> bytes:
     """A plain, readable PDF of our Markdown subset (headings, lists, paragraphs)."""
     from fpdf import FPDF
@@ -92,8 +159,9 @@ def markdown_to_pdf(markdown: str, title: str = "") -> bytes:
     font = _font_path()
     if font:
         pdf.add_font("DejaVu", "", font)
-        bold = font.replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
-        pdf.add_font("DejaVu", "B", bold if Path(bold).exists() else font)
+        for style, name in (("B", "Bold"), ("I", "Oblique"), ("BI", "BoldOblique")):
+            variant = font.replace("DejaVuSans.ttf", f"DejaVuSans-{name}.ttf")
+            pdf.add_font("DejaVu", style, variant if Path(variant).exists() else font)
         family, clean = "DejaVu", (lambda t: t)
     else:
         family, clean = "Helvetica", (lambda t: t.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1"))
@@ -110,12 +178,22 @@ def markdown_to_pdf(markdown: str, title: str = "") -> bytes:
             pdf.set_font(family, "B", 12)
             pdf.ln(2)
             pdf.multi_cell(width, 6, plain[3:], new_x="LMARGIN", new_y="NEXT", align="L")
+        elif line.startswith("### "):
+            pdf.set_font(family, "B", 11)
+            pdf.ln(1)
+            pdf.multi_cell(width, 6, plain[4:], new_x="LMARGIN", new_y="NEXT", align="L")
+        elif raw.strip() == PAGE_BREAK:
+            pdf.add_page()
         elif line.strip() == "---":
             pdf.ln(2)
         elif not line.strip():
             pdf.ln(2)
         else:
-            pdf.set_font(family, "B" if line.startswith("**") and line.endswith(("**", ":")) else "", 10)
-            text = ("• " + plain[2:]) if plain.startswith("- ") else plain
-            pdf.multi_cell(width, 5, text, new_x="LMARGIN", new_y="NEXT", align="L")
+            pdf.set_font(family, "", 10)
+            text = _pdf_markdown(line)
+            text = ("• " + text[2:]) if text.startswith("- ") else text
+            indent = 6 if line.startswith("  ") else 0  # a quote under its source
+            pdf.set_x(pdf.l_margin + indent)
+            pdf.multi_cell(width - indent, 5, text.strip() if indent else text, new_x="LMARGIN", new_y="NEXT",
+                           align="L", markdown=True)
     return bytes(pdf.output())

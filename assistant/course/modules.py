@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from assistant.changes.diff import render_text, word_diff
+from assistant.changes.diff import render_markdown, word_diff
 
 MODULES_FILE = Path(__file__).with_name("modules.yaml")
 
@@ -74,7 +74,7 @@ def render_module(module: Module, retriever, concordance, date: str | None = Non
             kp.relation = RELATION_SV.get(pair.relation, pair.relation)
             kp.basis = BASIS_SV.get(pair.basis, pair.basis)
         if kp.old:
-            kp.diff = render_text(word_diff(kp.old[0][1], text))
+            kp.diff = render_markdown(word_diff(kp.old[0][1], text))
         key.append(kp)
     background = []
     docs = Filters(kinds=("bill", "inquiry"))

@@ -115,15 +115,19 @@ def generate_quiz(passages, n: int = 10, seed: int = 1, terms: list[str] | None 
     chosen: list[QuizItem] = []
     used_sources: set[str] = set()
     kinds = ["deadline", "actor", "paragraph", "term", "statement"]
+    per_label: dict[str, int] = {}
     while len(chosen) < n and any(by_kind.get(k) for k in kinds):
         for kind in kinds:
-            while by_kind.get(kind):
-                item = by_kind[kind].pop()
-                if (item.kind, item.source) in used_sources:
-                    continue
-                used_sources.add((item.kind, item.source))
-                chosen.append(item)
-                break
+            pool = [x for x in by_kind.get(kind, []) if (x.kind, x.source) not in used_sources]
+            by_kind[kind] = pool
+            if not pool:
+                continue
+            # spread over the module's paragraphs: the least asked paragraph first
+            item = min(reversed(pool), key=lambda x: per_label.get(x.citation, 0))
+            pool.remove(item)
+            used_sources.add((item.kind, item.source))
+            per_label[item.citation] = per_label.get(item.citation, 0) + 1
+            chosen.append(item)
             if len(chosen) >= n:
                 break
     for i, item in enumerate(chosen, 1):
@@ -131,14 +135,26 @@ def generate_quiz(passages, n: int = 10, seed: int = 1, terms: list[str] | None 
     return chosen
 
 
-def _normalise(text: str) -> str:
-    text = text.strip().lower().rstrip(".")
-    value = NUMBER_WORDS.get(text)
-    return str(value) if value is not None else text
+_FILLER = {"inom", "senast", "efter", "st", "stycken", "cirka", "ca"}
+_UNITS = {"dag", "dagar", "dagarna", "vecka", "veckor", "månad", "månader", "år", "timme", "timmar"}
+
+
+def _normalise(text: str) -> list[str]:
+    """The words of an answer as compared: lower case, numbers as digits ("fjorton" =
+    "14"), without units and filler words when the answer is a number; sorted, so word
+    order does not matter."""
+    words = re.findall(r"[\wåäö]+", text.lower())
+    words = [str(NUMBER_WORDS[w]) if w in NUMBER_WORDS else w for w in words]
+    if any(w.isdigit() for w in words):
+        words = [w for w in words if w not in _UNITS | _FILLER]
+    return sorted(words)
 
 
 def grade(item: QuizItem, response: str) -> tuple[bool, str]:
-    """-> (correct, feedback in Swedish with the citation)."""
-    correct = _normalise(response) == _normalise(item.answer)
-    verdict = "Rätt!" if correct else f"Fel. Rätt svar: {item.answer}."
+    """-> (correct, one verdict in Swedish with the citation): "Rätt." or
+    "Fel – rätt svar: …". A free answer is graded by its meaning: numbers as words or
+    digits, with or without the unit, in any word order."""
+    given = _normalise(response)
+    correct = bool(given) and given == _normalise(item.answer)
+    verdict = "Rätt." if correct else f"Fel – rätt svar: {item.answer}."
     return correct, f"{verdict} Källa: {item.citation}: ”{item.source}”"

@@ -19,6 +19,9 @@ from pathlib import Path
 
 import yaml
 
+from assistant.changes.compare import RELATION_SV
+from assistant.privacy import mask_personnummer
+
 EXCEPTIONS_LABEL = "SFS 2025:400 11 kap. 5 §"
 CHILDREN_LABEL = "SFS 2025:400 21 kap. 2 §"
 LOCAL_NAMES = Path(__file__).with_name("local_names.yaml")
@@ -169,7 +172,7 @@ class InsatsMapper:
             for label in m.governing[:2]:
                 for pair in self.concordance.counterparts_of_new(label):
                     if pair.old:
-                        old.append(f"{label} ← {pair.old} ({pair.relation})")
+                        old.append(f"{label} ← {pair.old} ({RELATION_SV.get(pair.relation, pair.relation)})")
                 if not any(p.old for p in self.concordance.counterparts_of_new(label)):
                     old.append(f"{label}: ingen motsvarighet i gamla lagen")
             m.changes = "; ".join(old)
@@ -191,7 +194,7 @@ def read_csv(data: bytes) -> list[Insats]:
     if not data or not data.strip():
         raise CsvError("Filen är tom. Den ska ha en rubrikrad med kolumnerna namn, målgrupp och (valfritt) beskrivning.")
     try:
-        text = data.decode("utf-8-sig")
+        text = mask_personnummer(data.decode("utf-8-sig"))[0]
     except UnicodeDecodeError as exc:
         raise CsvError(f"Filen är inte UTF-8 (fel vid byte {exc.start}). Spara den som \"CSV UTF-8\" och försök igen.") from exc
     try:
@@ -229,6 +232,7 @@ def read_csv(data: bytes) -> list[Insats]:
 
 def parse_typed(text: str) -> list[Insats]:
     """One insats per line, "namn; målgrupp; beskrivning" (målgrupp and beskrivning optional)."""
+    text = mask_personnummer(text)[0]
     out = []
     for line in text.splitlines():
         parts = [p.strip() for p in re.split(r"[;\t]", line)]

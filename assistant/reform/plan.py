@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from assistant.privacy import mask_personnummer
+
 CHECKLIST = Path(__file__).with_name("checklist.yaml")
 STATUSES = ("", "finns", "delvis", "saknas")
 
@@ -79,7 +81,7 @@ class PlanStore:
             db.close()
 
     def create_plan(self, name: str) -> None:
-        name = (name or "").strip()
+        name = mask_personnummer(name or "")[0].strip()  # a plan list is shared: no client in it
         if not name:
             raise PlanError("Ge planen ett namn.")
         if len(name) > 100:
@@ -108,7 +110,9 @@ class PlanStore:
 
     def save_item(self, name: str, item_id: str, status: str, owner: str, due: str, notes: str,
                   expected_version: int) -> ItemState:
-        """Save one item if nobody saved it since `expected_version`; ConflictError otherwise."""
+        """Save one item if nobody saved it since `expected_version`; ConflictError otherwise.
+        Personnummer in any field are masked before it is stored."""
+        name, owner, notes = (mask_personnummer(x or "")[0] for x in (name, owner, notes))
         if status not in STATUSES:
             raise PlanError(f"Status måste vara en av: {', '.join(s for s in STATUSES if s)}.")
         due = (due or "").strip()

@@ -127,8 +127,15 @@ def asks_about_transition(text: str) -> bool:
     return bool(_TRANSITION.search(text))
 
 
-def asks_about_documents(text: str) -> bool:
+def asks_about_documents(text: str, legal_terms: bool = False) -> bool:
+    """A question about the reform documents. With `legal_terms`, "utredningen" is read
+    as the law's own term (a social services investigation), not as the inquiry."""
+    if legal_terms:
+        return any(m[0].lower() not in _INVESTIGATION for m in _DOCUMENTS.finditer(text))
     return bool(_DOCUMENTS.search(text))
+
+
+_INVESTIGATION = {"utredningen", "utredaren", "utredningens"}
 
 
 _DEFINITION = re.compile(

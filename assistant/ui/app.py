@@ -39,6 +39,7 @@ from assistant.ui.chat import (  # noqa: E402
     indexed_kinds,
     passages_html,
     turn_markdown,
+    version_line,
 )
 from assistant.ui.course_tab import build_course_tab  # noqa: E402
 from assistant.ui.reform_tab import build_reform_tab  # noqa: E402
@@ -85,6 +86,10 @@ a.cite {text-decoration: none; font-weight: 600;}
 .overview .tag-new {border-color: #15803d; color: #14532d; background: #f0fdf4; font-weight: 600;}
 .overview .detail, .overview-count {color: #666; font-size: 0.9em;}
 .table-wrap, #insatser {overflow-x: auto;}
+/* the insats table: whole words, and a table that scrolls sideways on a phone instead of one letter per line */
+#insatser-table table {min-width: 1100px;}
+#insatser-table td, #insatser-table th {word-break: normal !important; overflow-wrap: normal !important;
+  hyphens: manual;}
 """
 
 # Clicking [n] in an answer scrolls to the cited passage beside it and highlights it.
@@ -248,7 +253,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         turn[1] = {"role": "assistant", "content": text}
         answer = result.answer
         yield ("", history + turn, passages_html(answer, service.publishers) + beside_html(result.beside),
-               _join(copy_text(answer), beside_text(result.beside)), answers + [result.to_dict()], similar_update(result))
+               _join(copy_text(answer), beside_text(result.beside), version_line(result)), answers + [result.to_dict()], similar_update(result))
 
     def on_like(data: gr.LikeData, answers: list, history: list, include_question: bool):
         turn = data.index[0] // 2 if isinstance(data.index, (list, tuple)) else int(data.index) // 2
@@ -310,6 +315,9 @@ def build_app(settings: Settings) -> gr.Blocks:
                 overview_html = gr.HTML("<p>Översikten laddas …</p>", elem_id="overview")
             build_course_tab(service)
             build_reform_tab(service, settings, demo)
+        gr.Markdown("<small>För andra system: JSON-API `POST /api/fraga` och MCP-verktyg (se README). "
+                    "Svaren citerar källorna ordagrant; kontrollera alltid mot den officiella texten.</small>",
+                    elem_id="footer")
 
         inputs = [question, chatbot, sources, answers]
         outputs = [question, chatbot, passages, copy, answers, similar]
@@ -320,14 +328,15 @@ def build_app(settings: Settings) -> gr.Blocks:
         clear.click(lambda: ([], "<p class='no-sources'>Ställ en fråga för att se källorna här.</p>", "", [],
                              gr.update(samples=[], visible=False)),
                     None, [chatbot, passages, copy, answers, similar], api_visibility="private")
-        def session_pdf(history):
+        def session_pdf(history, turns):
             from assistant.course.export import markdown_to_pdf, session_markdown
 
             if not history:
                 raise gr.Error("Samtalet är tomt.", print_exception=False, title="Fel")
-            return downloads.write(markdown_to_pdf(session_markdown(history, service.versions), "Samtal"), "samtal.pdf")
+            markdown = session_markdown(history, service.versions, turns)
+            return downloads.write(markdown_to_pdf(markdown, "Samtal"), "samtal.pdf")
 
-        session_btn.click(session_pdf, chatbot, session_file, api_visibility="private")
+        session_btn.click(session_pdf, [chatbot, answers], session_file, api_visibility="private")
         chatbot.like(on_like, [answers, chatbot, include_question], None, api_visibility="private")
         gr.api(ask, api_name="fraga")
 
@@ -365,7 +374,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, prevent
 
         demo.mcp_http = serve_http_in_thread(settings, demo.service.get, host, mcp_port)
     demo.launch(server_name=host, server_port=port, css=CSS, head=HEAD, show_error=True, quiet=False,
-                prevent_thread_lock=True, footer_links=["api"])
+                prevent_thread_lock=True, footer_links=[])  # Gradio's footer is English; ours is below
     add_json_api(demo)
     if not prevent_thread_lock:
         if threading.current_thread() is threading.main_thread():

@@ -10,6 +10,7 @@ import re
 import threading
 from pathlib import Path
 
+from assistant.answering.extractive import ANSWER_HEADING, MORE_HEADING
 from assistant.privacy import mask_personnummer
 from assistant.retrieval.hybrid import Filters
 from assistant.types import Answer, Citation
@@ -77,13 +78,29 @@ def turn_markdown(turn) -> str:
         if answer.nearest:
             parts.append("Närmaste avsnitt: " + ", ".join(answer.nearest))
     else:
-        parts.append(link_markers(answer.text, answer.citations))
+        parts.append(link_markers(_headings_bold(answer.text), answer.citations))
     if answer.notes and answer.answerer != "extractive":
         parts.append("\n".join(f"*{html.escape(n)}*" for n in answer.notes))
     if answer.removed:
         items = "".join(f"<li>{html.escape(r)}</li>" for r in answer.removed)
         parts.append(f"<details><summary>Visa vad som togs bort ({len(answer.removed)})</summary><ul>{items}</ul></details>")
+    if footer := version_line(turn):
+        parts.append(f"*{footer}*")
     return "\n\n".join(parts)
+
+
+def version_line(turn) -> str:
+    """Which wording of each quoted law the answer rests on, and the reference date."""
+    if not turn.versions and not turn.reference_date:
+        return ""
+    quoted = f"Citerad lydelse: {'; '.join(turn.versions)}. " if turn.versions else ""
+    return f"{quoted}Referensdatum: {turn.reference_date}."
+
+
+def _headings_bold(text: str) -> str:
+    """The answer's own headings ("Svar – … [1]:", "Mer ur källorna:") in bold."""
+    heads = (ANSWER_HEADING + " – ", MORE_HEADING + ":")
+    return "\n".join(f"**{line}**" if line.startswith(heads) else line for line in text.split("\n"))
 
 
 def _highlight(text: str, quotes: list[str]) -> str:

@@ -8,7 +8,7 @@ from dataclasses import asdict
 import gradio as gr
 
 from assistant.course import module_passages
-from assistant.course.export import markdown_to_pdf, module_markdown, quiz_markdown
+from assistant.course.export import key_markdown, markdown_to_pdf, module_markdown, quiz_markdown
 from assistant.course.modules import find_module, load_modules, render_module
 from assistant.course.quiz import QuizItem, generate_quiz, grade
 from assistant.ui import downloads
@@ -21,7 +21,11 @@ def build_course_tab(service) -> None:
     titles = [m.title for m in modules]
 
     def module_of(title):
-        return find_module(modules, title or "") or modules[0]
+        """The chosen module; a Swedish error when none is chosen (never a silent pick)."""
+        module = find_module(modules, title or "") if title else None
+        if module is None:
+            raise gr.Error("Välj en modul först.", print_exception=False, title="Välj modul")
+        return module
 
     def show(title):
         answerer = service.get()
@@ -56,7 +60,8 @@ def build_course_tab(service) -> None:
             return state, "Välj eller skriv ett svar."
         correct, feedback = grade(item, response)
         state = {**state, "score": state["score"] + int(correct), "answered": True}
-        return state, ("**Rätt.** " if correct else "**Fel.** ") + feedback
+        verdict, rest = feedback.split(" Källa: ", 1)
+        return state, f"**{verdict}** Källa: {rest}"
 
     def next_question(state):
         if not state:
@@ -70,12 +75,15 @@ def build_course_tab(service) -> None:
         return downloads.write(markdown_to_pdf(md, module.title), f"{module.id}.pdf")
 
     def quiz_pdf(state, title):
-        if not state:
-            raise gr.Error("Starta ett quiz först.", title="Fel")
+        """Two documents: the question sheet for the participants and the key for the trainer."""
         module = module_of(title)
+        if not state:
+            raise gr.Error("Starta ett quiz först.", print_exception=False, title="Starta quiz")
         items = [QuizItem(**x) for x in state["items"]]
-        md = quiz_markdown(items, module.title, with_key=True, versions=service.versions)
-        return downloads.write(markdown_to_pdf(md, f"Quiz: {module.title}"), f"{module.id}-quiz-facit.pdf")
+        sheet = quiz_markdown(items, module.title, with_key=False, versions=service.versions)
+        key = key_markdown(items, module.title, versions=service.versions)
+        return [downloads.write(markdown_to_pdf(sheet, f"Quiz: {module.title}"), f"{module.id}-quiz.pdf"),
+                downloads.write(markdown_to_pdf(key, f"Facit: {module.title}"), f"{module.id}-facit.pdf")]
 
     with gr.Tab("Utbildning", id="course-tab"):
         with gr.Row():
@@ -84,8 +92,8 @@ def build_course_tab(service) -> None:
         with gr.Row():
             start_btn = gr.Button("Starta quiz (10 frågor)", variant="primary", elem_id="quiz-start")
             handout_btn = gr.Button("Skapa utskrift (PDF)", elem_id="handout")
-            quiz_btn = gr.Button("Skapa quiz med facit (PDF)", elem_id="quiz-pdf")
-        files = gr.File(label="Nedladdning", elem_id="course-files", interactive=False)
+            quiz_btn = gr.Button("Skapa quiz och facit (två PDF)", elem_id="quiz-pdf")
+        files = gr.File(label="Nedladdning", elem_id="course-files", interactive=False, file_count="multiple")
         quiz_state = gr.State(None)
         with gr.Group():
             prompt = gr.Markdown("Välj en modul och starta ett quiz.", elem_id="quiz-question")

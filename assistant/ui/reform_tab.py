@@ -50,7 +50,14 @@ def build_reform_tab(service, settings, demo) -> None:
 
     def kartlagg(typed, upload):
         try:
-            insatser = read_csv(Path(upload).read_bytes()) if upload else parse_typed(typed or "")
+            if upload:
+                if not Path(upload).exists():
+                    raise CsvError("Filen är redan läst och borttagen från servern. Ladda upp den igen.")
+                data = Path(upload).read_bytes()
+                Path(upload).unlink(missing_ok=True)  # Gradio's copy of the upload is not kept (it may name a client)
+                insatser = read_csv(data)
+            else:
+                insatser = parse_typed(typed or "")
         except CsvError as exc:
             return gr.update(value=[]), f"**Obs:** {exc}", None, []
         if not insatser:
@@ -94,16 +101,18 @@ def build_reform_tab(service, settings, demo) -> None:
         return refresh_plans(name.strip()), f"Planen ”{name.strip()}” skapades.", ""
 
     def load_item(plan, choice):
+        # No status yet is None: an empty string is not among the Radio's choices
+        # (Gradio would answer with its own English error).
         if not plan or not choice:
-            return "", "", "", "", 0, ""
+            return None, "", "", "", 0, ""
         item_id = choice.split(" – ")[0]
         s = store.items(plan).get(item_id)
         label = next(i.label for i in checklist if i.id == item_id)
         passages = service.get().retriever.lookup(label)
         quote = f"**{label}**: ”{passages[0].text.split(chr(10))[0]}”" if passages else label
         if s is None:
-            return "", "", "", "", 0, quote
-        return s.status, s.owner, s.due, s.notes, s.version, quote
+            return None, "", "", "", 0, quote
+        return s.status or None, s.owner, s.due, s.notes, s.version, quote
 
     def save(plan, choice, status, owner, due, notes, version):
         if not plan:
