@@ -144,3 +144,12 @@ def test_the_overview_search_finds_every_changed_paragraph(assistant):
 
     found = filter_groups(assistant.overview(), None, "förhandsbedömning")
     assert any(it.label == "SFS 2025:400 20 kap. 2 §" for items in found.values() for it in items)
+
+
+def test_a_follow_up_reads_gradio_s_content_parts(assistant):
+    # the chat page sends content as a list of parts (Gradio 6)
+    question = "Hur lång tid har nämnden på sig att göra en förhandsbedömning?"
+    history = [{"role": "user", "content": [{"type": "text", "text": question}]},
+               {"role": "assistant", "content": [{"type": "text", "text": "…"}]}]
+    turn = assistant.respond("vad stod i gamla lagen?", history)
+    assert turn.follow_up and turn.kind == "comparison"

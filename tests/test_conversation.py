@@ -63,6 +63,26 @@ def _post(url: str, payload: dict) -> dict:
 def test_plain_json_api_refuses_bad_input_in_swedish(server):
     assert _post(server[0], {"question": ""}) == {"status": 400, "error": "Frågan är tom. Skriv en fråga om socialtjänstlagen."}
     assert _post(server[0], {"fraga": "fel fält"})["status"] == 400
+    # wrong types (issue 23 row 11): a Swedish 400, never a 500, and the input is not echoed
+    question = "Hur lång tid har nämnden på sig för en förhandsbedömning?"
+    for bad in ({"question": question, "sources": 5}, {"question": question, "sources": True},
+                {"question": question, "sources": [["x"]]}, {"question": question, "sources": [{}]},
+                {"question": question, "history": 5}, {"question": question, "history": True},
+                {"question": question, "history": "en sträng"}, ["en lista"], "bara text", 1.5):
+        reply = _post(server[0], bad)
+        assert reply["status"] == 400 and any(w in reply["error"] for w in ("ska vara", "Ange", "Skicka")), bad
+        assert "en sträng" not in reply["error"], bad  # the input is not echoed
+    import urllib.error
+    import urllib.request
+
+    for body, kind in ((b"{inte json", "application/json"), (b"", "application/json"), (b"question=x", "text/plain")):
+        request = urllib.request.Request(f"{server[0]}/api/fraga", data=body, headers={"Content-Type": kind})
+        try:
+            urllib.request.urlopen(request, timeout=60)
+            raise AssertionError("accepted")
+        except urllib.error.HTTPError as exc:
+            reply = json.loads(exc.read())
+            assert exc.code in (400, 415) and "JSON" in reply["error"] and "inte json" not in reply["error"]
 
 
 def _content(result) -> object:

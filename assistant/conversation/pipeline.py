@@ -415,6 +415,9 @@ def mask_history(entry):
     """A history entry with its personnummer masked (history comes from the client)."""
     if isinstance(entry, str):
         return mask_personnummer(entry)[0]
-    if isinstance(entry, dict) and isinstance(entry.get("content"), str):
-        return entry | {"content": mask_personnummer(entry["content"])[0]}
-    return entry
+    if isinstance(entry, dict):
+        content = entry.get("content")
+        if isinstance(content, list):  # Gradio 6 gives content parts
+            content = " ".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
+        return entry | {"content": mask_personnummer(content)[0] if isinstance(content, str) else ""}
+    return ""  # anything else carries no text

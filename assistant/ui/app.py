@@ -7,6 +7,7 @@ dict, and `/chat` (the chat turn the page itself uses).
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry: ques
 downloads.private_dir()  # Gradio's cache (uploads, downloads) in a private directory, set before Gradio loads
 
 import gradio as gr  # noqa: E402
+from fastapi import Request  # noqa: E402 (the JSON API's handler reads its body itself)
 
 from assistant.changes.compare import (  # noqa: E402
     comparison_markdown,
@@ -27,6 +29,7 @@ from assistant.changes.compare import (  # noqa: E402
 from assistant.changes.overview import ALL_CHAPTERS, chapter_choices, render_html  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.conversation import Assistant  # noqa: E402
+from assistant.labels import label_in_words  # noqa: E402
 from assistant.privacy import mask_personnummer  # noqa: E402
 from assistant.ui import downloads  # noqa: E402
 from assistant.ui.chat import (  # noqa: E402
@@ -244,7 +247,9 @@ def build_app(settings: Settings) -> gr.Blocks:
             return
         if result.comparison is not None:
             c = result.comparison
-            turn[1] = {"role": "assistant", "content": comparison_markdown(c)}
+            lead = (f"*Läst som följdfråga: {html.escape(label_in_words(c.asked))} jämförd mellan gamla och nya lagen.*\n\n"
+                    if result.follow_up else "")
+            turn[1] = {"role": "assistant", "content": lead + comparison_markdown(c)}
             yield ("", history + turn, render_comparison_html(c) + beside_html(result.beside),
                    _join(render_comparison_text(c), beside_text(result.beside)), answers + [result.to_dict()],
                    similar_update(result))
@@ -390,7 +395,6 @@ def _stop(signum, frame):
 def add_json_api(demo) -> None:
     """POST /api/fraga {"question": "...", "sources": [...], "history": [...]} -> the Turn as JSON: the same
     pipeline as /fraga, as plain HTTP without Gradio's queue protocol (for integrations and load)."""
-    from fastapi import Body
     from fastapi.concurrency import run_in_threadpool
     from fastapi.responses import JSONResponse
 
@@ -398,21 +402,38 @@ def add_json_api(demo) -> None:
 
     service = demo.service
 
-    async def fraga(payload: dict = Body(...)):  # noqa: B008 (FastAPI's way of declaring a JSON body)
-        question = payload.get("question") if isinstance(payload, dict) else None
+    def bad(message: str, status: int = 400) -> JSONResponse:
+        return JSONResponse({"error": message}, status_code=status)
+
+    async def fraga(request: Request):
+        # The body is read and checked here, not by FastAPI: its errors are English and echo the input.
+        if "json" not in request.headers.get("content-type", ""):
+            return bad("Skicka frågan som JSON (Content-Type: application/json).", 415)
+        try:
+            payload = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            return bad("Kroppen är inte giltig JSON. Skicka t.ex. {\"question\": \"Hur lång tid …?\"}.")
+        if not isinstance(payload, dict):
+            return bad("Skicka ett JSON-objekt med fältet \"question\".")
+        question, history, sources = payload.get("question"), payload.get("history", []), payload.get("sources", [])
         if not isinstance(question, str):
-            return JSONResponse({"error": "Ange frågan som text i fältet \"question\"."}, status_code=400)
-        history = payload.get("history") or []
+            return bad("Ange frågan som text i fältet \"question\".")
+        if history is None:
+            history = []
+        if not isinstance(history, list) or not all(isinstance(h, (str, dict)) for h in history):
+            return bad("\"history\" ska vara en lista med tidigare meddelanden (text eller {\"role\", \"content\"}).")
+        if sources is None:
+            sources = []
+        if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
+            return bad("\"sources\" ska vara en lista med källornas namn som text.")
         try:
             assistant = await run_in_threadpool(service.get)
-            turn = await run_in_threadpool(assistant.respond, question,
-                                           [h for h in history if isinstance(h, (str, dict))],
-                                           filters_from_choices(payload.get("sources")))
+            turn = await run_in_threadpool(assistant.respond, question, history, filters_from_choices(sources))
         except QuestionError as exc:
             log.info("/api/fraga: fråga avvisad (%s)", exc.__class__.__name__)
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            return bad(str(exc))
         except gr.Error as exc:  # the index is still loading, or cannot be loaded
-            return JSONResponse({"error": str(exc)}, status_code=503)
+            return bad(str(exc), 503)
         return JSONResponse(turn.to_dict())
 
     demo.app.add_api_route("/api/fraga", fraga, methods=["POST"])
