@@ -107,6 +107,16 @@ def chapter_key(label: str) -> str:
     return parts.document
 
 
+def source_name(label: str, kind: str, title: str = "") -> str:
+    """How a quoted source is named to a reader: a law paragraph in words, an article by
+    its title (users see titles, not file stems), the inquiry as preparatory work."""
+    if kind == "article":
+        return f"{title or label} (artikel – inte lagtext)"
+    if kind == "inquiry":
+        return f"{label} (förarbete – utredningens förslag 2020, inte gällande lag)"
+    return label_in_words(label)
+
+
 _LAW_NAMES = {"SFS 2025:400": "socialtjänstlagen (2025:400)", "SFS 2001:453": "gamla socialtjänstlagen (2001:453)"}
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.answering.verifier import numbers_in
 from assistant.config import Settings
-from assistant.labels import label_in_words
+from assistant.labels import source_name
 from assistant.parsing.text import sentence_spans
 from assistant.retrieval.evidence import QuestionTerms, mentions_time, passage_coverage, text_tokens
 from assistant.retrieval.hybrid import Filters, HybridRetriever, RetrievalResult
@@ -90,13 +90,7 @@ MORE_HEADING = "Mer ur källorna"
 
 
 def _source_name(p) -> str:
-    """How a quote's source is named in the answer: the law by its label; an article by
-    its title (users see titles, not file stems); the inquiry as preparatory work."""
-    if p.kind == "article":
-        return f"{p.title or p.label} (artikel – inte lagtext)"
-    if p.kind == "inquiry":
-        return f"{p.label} (förarbete – utredningens förslag 2020, inte gällande lag)"
-    return label_in_words(p.label)
+    return source_name(p.label, p.kind, p.title)
 
 
 def _has_amount(text: str) -> bool:

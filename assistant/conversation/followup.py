@@ -491,6 +491,13 @@ def is_follow_up(message: str, previous: str | None = None, *,
     return not _has_topic(toks, threshold, min_words, prev)
 
 
+def content_text(content) -> str:
+    """A message's content as text: a string, or Gradio 6's list of content parts."""
+    if isinstance(content, list):
+        return " ".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
+    return content if isinstance(content, str) else ""
+
+
 def user_messages(history: list) -> list[str]:
     """The user's messages of a history: Gradio message dicts or plain strings."""
     out = []
@@ -499,10 +506,7 @@ def user_messages(history: list) -> list[str]:
             out.append(m)
             continue
         if m.get("role") == "user":
-            content = m.get("content")
-            if isinstance(content, list):  # Gradio 6 may give content parts
-                content = " ".join(c.get("text", "") for c in content if isinstance(c, dict))
-            out.append(str(content))
+            out.append(content_text(m.get("content")))
     return out
 
 

@@ -23,7 +23,8 @@ from assistant.answering.extractive import validate_question
 from assistant.changes.compare import Comparison, compare
 from assistant.changes.concordance import Concordance
 from assistant.config import Settings
-from assistant.conversation.followup import is_follow_up, standalone_question, user_messages
+from assistant.conversation.followup import content_text, is_follow_up, standalone_question, user_messages
+from assistant.labels import parse_label
 from assistant.privacy import mask_personnummer
 from assistant.retrieval.hybrid import Filters, HybridRetriever
 from assistant.types import Answer, Passage
@@ -277,19 +278,22 @@ class Assistant:
     def counterpart_of_previous(self, message: str, history: list, date: str) -> str | None:
         """For a short follow-up asking for the other law's wording: the paragraph the
         previous answer rests on (its first quoted paragraph of either law). The previous
-        question is answered again (from the cache without an LLM) rather than read
-        back from the page's text."""
+        question is answered again rather than read back from the page's text: without an
+        LLM from the answer cache, with one by the extractive answerer."""
         if not _COUNTERPART.search(message) or len(message.split()) > COUNTERPART_WORDS:
             return None
         users = [q for q in user_messages(history) if q.strip()]
         if not users:
             return None
         previous = standalone_question(users[-1], users[:-1])
-        answer = self.extractive.answer(previous, date=date)
+        answer = (self.extractive.answer(previous, date=date) if self.uses_llm
+                  else self._cached_answer(previous, filters=None, date=date, k=None))
         return next((c.label for c in answer.citations if c.label.startswith("SFS ") and " kap. " in c.label), None)
 
-    def versions_of(self, labels: list[str]) -> list[str]:
-        """The indexed wording of each law among `labels` (read once from the sources)."""
+    @property
+    def law_versions(self) -> list[str]:
+        """The wording of each law the sources hold ("SFS 2025:400 i lydelse t.o.m. SFS
+        2025:1501"), read once."""
         if self._versions is None:
             from assistant.sources.versions import statute_versions
 
@@ -297,8 +301,12 @@ class Assistant:
                 self._versions = statute_versions(self.settings)
             except OSError:  # the sources are not at hand (an index served without its mirror)
                 self._versions = []
-        return [v for v in self._versions if any(label.startswith(v.split(" i lydelse")[0].split(" (")[0] + " ")
-                                                 for label in labels)]
+        return self._versions
+
+    def versions_of(self, labels: list[str]) -> list[str]:
+        """The wording of each law among `labels` (each version line starts with its law)."""
+        laws = {parse_label(label).document for label in labels if label.startswith("SFS ")}
+        return [v for v in self.law_versions if " ".join(v.split(" ")[:2]) in laws]
 
     def about_inquiry(self, question: str) -> bool:
         """A question on the inquiry's reasons: by its wording, or by the bank's neighbours."""
@@ -416,8 +424,5 @@ def mask_history(entry):
     if isinstance(entry, str):
         return mask_personnummer(entry)[0]
     if isinstance(entry, dict):
-        content = entry.get("content")
-        if isinstance(content, list):  # Gradio 6 gives content parts
-            content = " ".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
-        return entry | {"content": mask_personnummer(content)[0] if isinstance(content, str) else ""}
+        return entry | {"content": mask_personnummer(content_text(entry.get("content")))[0]}
     return ""  # anything else carries no text

@@ -8,9 +8,10 @@ import html
 import re
 from pathlib import Path
 
+from assistant.conversation.followup import content_text
 from assistant.course.modules import RenderedModule
 from assistant.course.quiz import QuizItem
-from assistant.labels import label_in_words
+from assistant.labels import source_name
 from assistant.privacy import mask_personnummer
 
 PAGE_BREAK = "<div style='page-break-after: always'></div>"  # a new page (PDF, and Markdown viewers)
@@ -70,19 +71,9 @@ def _key_lines(items: list[QuizItem]) -> list[str]:
 def _plain(content) -> str:
     """A chat message as plain text: no HTML, no folded details, personnummer masked
     (the history comes from the page: it is masked again)."""
-    if isinstance(content, list):
-        content = " ".join(c.get("text", "") for c in content if isinstance(c, dict))
-    text = re.sub(r"<details>.*?</details>", "", str(content or ""), flags=re.S)
+    text = re.sub(r"<details>.*?</details>", "", content_text(content), flags=re.S)
     text = html.unescape(re.sub(r"<[^>]+>", "", text)).replace("**", "")
     return mask_personnummer(text)[0].strip()
-
-
-def _citation_name(c: dict) -> str:
-    if c.get("kind") == "article":
-        return f"{c.get('title') or c['label']} (artikel – inte lagtext)"
-    if c.get("kind") == "inquiry":
-        return f"{c['label']} (förarbete – utredningens förslag 2020, inte gällande lag)"
-    return label_in_words(c["label"])
 
 
 def session_markdown(history: list[dict], versions: list[str], turns: list | None = None) -> str:
@@ -116,7 +107,7 @@ def session_markdown(history: list[dict], versions: list[str], turns: list | Non
         for n, quoted in sources.items():
             c = quoted[0]
             link = f" – {c['url']}" if c.get("url") else ""
-            lines.append(f"- [{n}] {_citation_name(c)}{link}")
+            lines.append(f"- [{n}] {source_name(c['label'], c.get('kind', ''), c.get('title', ''))}{link}")
             lines += [f"  ”{q['quote']}”" for q in quoted]
         lines.append("")
     footer = _footer(versions)

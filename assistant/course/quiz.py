@@ -150,11 +150,18 @@ def _normalise(text: str) -> list[str]:
     return sorted(words)
 
 
+def verdict(item: QuizItem, correct: bool) -> str:
+    """One verdict in Swedish: "Rätt." or "Fel – rätt svar: …"."""
+    return "Rätt." if correct else f"Fel – rätt svar: {item.answer}."
+
+
+def source_line(item: QuizItem) -> str:
+    return f"Källa: {item.citation}: ”{item.source}”"
+
+
 def grade(item: QuizItem, response: str) -> tuple[bool, str]:
-    """-> (correct, one verdict in Swedish with the citation): "Rätt." or
-    "Fel – rätt svar: …". A free answer is graded by its meaning: numbers as words or
-    digits, with or without the unit, in any word order."""
+    """-> (correct, the verdict with the citation). A free answer is graded by its
+    meaning: numbers as words or digits, with or without the unit, in any word order."""
     given = _normalise(response)
     correct = bool(given) and given == _normalise(item.answer)
-    verdict = "Rätt." if correct else f"Fel – rätt svar: {item.answer}."
-    return correct, f"{verdict} Källa: {item.citation}: ”{item.source}”"
+    return correct, f"{verdict(item, correct)} {source_line(item)}"

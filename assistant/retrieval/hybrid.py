@@ -4,7 +4,6 @@ among dated versions of one paragraph, the one in force on the reference date.""
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -14,16 +13,18 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.index.store import PassageStore
-from assistant.labels import statute_label
+from assistant.labels import TRANSITIONAL, parse_label, statute_label
 from assistant.retrieval.references import (
     NEW_SFS,
     OLD_SFS,
     TRANSITION_CORE,
+    asks_about_amendment,
     asks_about_documents,
     asks_about_transition,
     asks_for_definition,
     find_references,
     law_hint,
+    names_both_laws,
     split_asks,
 )
 from assistant.types import ONLY_WHEN_ASKED, Passage, ScoredPassage
@@ -68,27 +69,18 @@ INQUIRY_FUSION = {"bm25": 4.0, "dense": 0.5, "bank": 0.0}
 TRANSITION_POINTS = 4  # at most this many specific transitional points
 PRIOR_FIELDS = ("transition_prior", "new_law_prior", "hint_prior")
 OLD_TRANSITIONS_PRIOR = 2.0  # fixed: the old law's own transitional points yield unless asked for
-TRANSITIONAL = "övergångsbestämmelser"
 # An exception point of 2025:400 (p. 3-8) governs a which-law question only when it is the
 # best passage found and its bank neighbours are near (cosine) or its words shared (BM25).
 # 5-fold CV on evals/transitional.jsonl (its 43 questions on 1 July 2025): rank-1 governing
 # point 0.77 with every point of the top 3 -> 0.86 held out (evals/report/transitional.txt).
 EXCEPTION_DEPTH, EXCEPTION_BANK, EXCEPTION_BM25 = 1, 0.92, 6.0
-# A question about an amending act of the new law: its number, or a date after the law's
-# own entry into force (the amendments took effect in January 2026).
-_AMENDMENT_ASKED = re.compile(r"\b2025:(?!400\b)\d+|\b202[6-9]\b|\bjanuari\b", re.I)
-
-
-# "enligt gamla SoL eller den nya lagen": which of the two, not the old law's wording
-_BOTH_LAWS = re.compile(r"\bgaml\w*\b.{0,40}\beller\b.{0,25}\bnya\b|\bnya\b.{0,40}\beller\b.{0,25}\bgaml\w*", re.I)
 
 
 def _amending_act(label: str) -> str:
     """'2025:1501' for a transitional point of an act amending the new law, else ''."""
-    prefix = f"{NEW_SFS} {TRANSITIONAL} "
-    if not label.startswith(prefix):
+    if not label.startswith(f"{NEW_SFS} {TRANSITIONAL} "):
         return ""
-    act = label[len(prefix):].split(" ")[0]
+    act = parse_label(label).amendment
     return "" if act == NEW_SFS.removeprefix("SFS ") else act
 
 
@@ -367,7 +359,7 @@ class HybridRetriever:
         return transition_e, new_law_e, hint_e, old_transition_e
 
     @staticmethod
-    def _exception_applies(sp: ScoredPassage, c: Candidates, fused: list[ScoredPassage]) -> bool:
+    def _exception_applies(rank: int, sp: ScoredPassage, c: Candidates) -> bool:
         """Whether an exception point of the new law's own transitional provisions (p. 3-8)
         concerns the matter asked about: ranked first, and near the bank's questions about
         it or sharing its words. A case no exception covers (an ongoing investigation)
@@ -375,7 +367,7 @@ class HybridRetriever:
         if _amending_act(sp.passage.label):
             return True
         raw = c.raw.get(sp.passage.id, {})
-        return (fused.index(sp) < EXCEPTION_DEPTH
+        return (rank < EXCEPTION_DEPTH
                 and (raw.get("bank", 0.0) >= EXCEPTION_BANK or raw.get("bm25", 0.0) >= EXCEPTION_BM25))
 
     def _without_unasked_amendments(self, question: str, fused: list[ScoredPassage]) -> list[ScoredPassage]:
@@ -383,7 +375,7 @@ class HybridRetriever:
         amending act's own transitional points (SFS 2025:1299, 2025:1501: "ärenden som har
         avslutats före ikraftträdandet" is about 15 January 2026), unless it asks about
         that amendment: its number or a date from 2026 on."""
-        if not asks_about_transition(question) or _AMENDMENT_ASKED.search(question):
+        if not asks_about_transition(question) or asks_about_amendment(question):
             return fused
         return [sp for sp in fused if not _amending_act(sp.passage.label)]
 
@@ -531,15 +523,15 @@ class HybridRetriever:
         fused = self.rank(c, params, limit=max(k, 10) + 20)
         fused = self._without_unasked_amendments(question, fused)
         top = [ScoredPassage(p, 1.0, {"direct": 1}) for p in direct]
-        if c.transition and not direct and (c.hinted_sfs != OLD_SFS or _BOTH_LAWS.search(question)) \
+        if c.transition and not direct and (c.hinted_sfs != OLD_SFS or names_both_laws(question)) \
                 and not (c.documents and asks_about_documents(question, legal_terms=True)):
             # A question about which law applies: the specific transitional points
             # retrieved for it first, then the general rule.
             params = params or self.params
-            specific = [sp for sp in fused[:params.transition_depth]
+            specific = [sp for rank, sp in enumerate(fused[:params.transition_depth])
                         if "övergångsbestämmelser 2025:" in sp.passage.label
                         and sp.passage.label not in TRANSITION_CORE
-                        and self._exception_applies(sp, c, fused)][:TRANSITION_POINTS]
+                        and self._exception_applies(rank, sp, c)][:TRANSITION_POINTS]
             top += [ScoredPassage(sp.passage, sp.score, {**sp.sources, "transition": 1}) for sp in specific]
             direct_labels += [sp.passage.label for sp in specific]  # quoted first, before the general rule
             for label in TRANSITION_CORE:

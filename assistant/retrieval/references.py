@@ -127,6 +127,21 @@ def asks_about_transition(text: str) -> bool:
     return bool(_TRANSITION.search(text))
 
 
+# A question about an amending act of the new law: its number, or a date after the law's
+# own entry into force (the amendments took effect in January 2026).
+_AMENDMENT = re.compile(r"\b2025:(?!400\b)\d+|\b202[6-9]\b|\bjanuari\b", re.I)
+# "enligt gamla SoL eller den nya lagen": which of the two, not the old law's wording
+_BOTH_LAWS = re.compile(r"\bgaml\w*\b.{0,40}\beller\b.{0,25}\bnya\b|\bnya\b.{0,40}\beller\b.{0,25}\bgaml\w*", re.I)
+
+
+def asks_about_amendment(text: str) -> bool:
+    return bool(_AMENDMENT.search(text))
+
+
+def names_both_laws(text: str) -> bool:
+    return bool(_BOTH_LAWS.search(text))
+
+
 def asks_about_documents(text: str, legal_terms: bool = False) -> bool:
     """A question about the reform documents. With `legal_terms`, "utredningen" is read
     as the law's own term (a social services investigation), not as the inquiry."""

@@ -148,14 +148,13 @@ class AnswerService:
     def _load(self) -> None:
         try:
             from assistant.sources.manifest import publishers
-            from assistant.sources.versions import statute_versions
 
             self.assistant = Assistant(self.settings)
             self.assistant.retriever.warm_up()
             self.concordance = self.assistant.concordance
             self.overview = self.assistant.overview()  # one copy, shared with the MCP tool whats_new
             self.basis = self.concordance.basis
-            self.versions = statute_versions(self.settings)
+            self.versions = self.assistant.law_versions  # one reading, shared with each answer's footer
             self.publishers = publishers(self.settings.manifest)
         except Exception as exc:  # shown on the page instead of a crash
             self.error = str(exc)

@@ -10,7 +10,7 @@ import gradio as gr
 from assistant.course import module_passages
 from assistant.course.export import key_markdown, markdown_to_pdf, module_markdown, quiz_markdown
 from assistant.course.modules import find_module, load_modules, render_module
-from assistant.course.quiz import QuizItem, generate_quiz, grade
+from assistant.course.quiz import QuizItem, generate_quiz, grade, source_line, verdict
 from assistant.ui import downloads
 
 QUIZ_SIZE = 10
@@ -58,10 +58,9 @@ def build_course_tab(service) -> None:
         response = choice if item.options else text
         if not (response or "").strip():
             return state, "Välj eller skriv ett svar."
-        correct, feedback = grade(item, response)
+        correct, _ = grade(item, response)
         state = {**state, "score": state["score"] + int(correct), "answered": True}
-        verdict, rest = feedback.split(" Källa: ", 1)
-        return state, f"**{verdict}** Källa: {rest}"
+        return state, f"**{verdict(item, correct)}** {source_line(item)}"
 
     def next_question(state):
         if not state:
