@@ -92,6 +92,10 @@ def test_plans_persist_and_refuse_lost_updates(tmp_path, retriever):
     tab1, tab2 = PlanStore(path), PlanStore(path)
     tab1.create_plan("Kommun A")
     tab1.create_plan("Kommun B")
+    # a plan list is shared: a personnummer in a name is masked, and the stored name returned
+    stored = tab1.create_plan("Klient pnr 19850701-1234 plan")
+    assert stored == "Klient pnr [personnummer borttaget] plan" and stored in tab1.plans()
+    assert not any("1234" in p for p in tab1.plans())
     with pytest.raises(PlanError, match="finns redan"):
         tab2.create_plan("Kommun A")
     saved = tab1.save_item("Kommun A", "fb-1", "delvis", "Anna", "2026-03-01", "påbörjat", 0)

@@ -80,7 +80,8 @@ class PlanStore:
         finally:
             db.close()
 
-    def create_plan(self, name: str) -> None:
+    def create_plan(self, name: str) -> str:
+        """Create a plan; the name as stored (personnummer masked, trimmed)."""
         name = mask_personnummer(name or "")[0].strip()  # a plan list is shared: no client in it
         if not name:
             raise PlanError("Ge planen ett namn.")
@@ -91,6 +92,7 @@ class PlanStore:
                 db.execute("INSERT INTO plans (name, created) VALUES (?, ?)", (name, _now()))
             except sqlite3.IntegrityError as exc:
                 raise PlanError(f"Det finns redan en plan som heter ”{name}”.") from exc
+        return name
 
     def plans(self) -> list[str]:
         with self._db() as db:

@@ -95,10 +95,11 @@ def build_reform_tab(service, settings, demo) -> None:
 
     def create(name):
         try:
-            store.create_plan(name)
+            stored = store.create_plan(name)
         except PlanError as exc:
             return gr.update(), f"**Obs:** {exc}", gr.update()
-        return refresh_plans(name.strip()), f"Planen ”{name.strip()}” skapades.", ""
+        # the name as stored: a personnummer in it is neither shown back nor selected unmasked
+        return refresh_plans(stored), f"Planen ”{stored}” skapades.", ""
 
     def load_item(plan, choice):
         # No status yet is None: an empty string is not among the Radio's choices
