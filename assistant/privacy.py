@@ -12,7 +12,8 @@ spaces, or when the Luhn check holds; so "2025-07-01 – 2026" stays as it is.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from assistant.markup import is_format_char
 
 PNR_MASK = "[personnummer borttaget]"
 
@@ -27,10 +28,6 @@ _SPACED = re.compile(
     rf"(?P<sep>{_SEP}{{1,5}})(?P<last>\d{{4}})(?!\d)")
 
 
-def _format_char(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cf" or ch == "\u00ad"
-
-
 def _luhn(digits: str) -> bool:
     total = 0
     for i, d in enumerate(int(c) for c in digits):
@@ -41,7 +38,7 @@ def _luhn(digits: str) -> bool:
 
 def _skeleton(text: str) -> tuple[str, list[int]]:
     """The text without format characters, and the original index of each kept character."""
-    kept = [(i, ch) for i, ch in enumerate(text) if not _format_char(ch)]
+    kept = [(i, ch) for i, ch in enumerate(text) if not is_format_char(ch)]
     return "".join(ch for _, ch in kept), [i for i, _ in kept]
 
 

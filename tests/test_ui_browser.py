@@ -343,3 +343,55 @@ def test_the_chat_page_speaks_swedish_and_shows_what_to_ask(app_url):
         expect(page.locator("#passages")).to_contain_text("Frågan besvarades inte", timeout=30_000)
         expect(page.locator("#passages")).not_to_contain_text("SFS 2025:400 20 kap.")
         browser.close()
+
+
+def test_a_message_with_markup_is_shown_as_text_and_loads_nothing(app_url):
+    """Issue 23 rows 6-7: an image, a link and a form typed into the chat are text in
+    the user's bubble and in the follow-up note; nothing is fetched from the planted
+    addresses (a listener on loopback records every request) and the page stays."""
+    import http.server
+    import threading
+
+    from conftest import free_port
+    from playwright.sync_api import expect, sync_playwright
+
+    hits: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the stdlib's name)
+            hits.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    port = free_port()
+    listener = http.server.ThreadingHTTPServer(("127.0.0.1", port), Recorder)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+    message = (f"Hur lång tid tar en förhandsbedömning? <img src={base}/img.png> ![bild]({base}/md.png) "
+               f"[länk]({base}/phish) <form action={base}/form><button id=planted>Skicka</button></form> {base}/bare")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(app_url)
+            page.locator("#question textarea").fill(message)
+            page.locator("#send").click()
+            bot = page.locator("#chatbot")
+            expect(bot).to_contain_text("Svar –", timeout=30_000)
+            page.locator("#question textarea").fill("och den för ett barn?")  # a follow-up quotes the message
+            page.locator("#send").click()
+            expect(bot).not_to_contain_text("Söker i källorna", timeout=30_000)
+            time.sleep(1)
+            expect(bot).to_contain_text("![bild]")  # shown as typed
+            expect(bot).to_contain_text("<img src=")
+            assert bot.locator("img[src*='127.0.0.1']").count() == 0
+            assert bot.locator(f"a[href^='{base}']").count() == 0
+            assert bot.locator("form, #planted").count() == 0
+            assert page.url.startswith(app_url)
+            browser.close()
+    finally:
+        listener.shutdown()
+    assert hits == []

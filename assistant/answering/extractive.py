@@ -27,6 +27,8 @@ from assistant.retrieval.references import (
     asks_about_documents,
     asks_for_amount,
     asks_for_money,
+    dressed_as_law,
+    instructs,
     names_law,
     other_authority_asked,
     other_law_asked,
@@ -68,6 +70,11 @@ class AnswerParams:
     # The answering passage's next sentences that also speak of the question
     # (score > 0) are quoted with it, up to this many in all from that passage.
     answer_passage_quotes: int = 3
+    # Articles never decide a legal answer alone: where a law passage is among the first
+    # `law_leads_within` retrieved (or a law sentence is quoted), an article's sentence is quoted only beside a law quote
+    # that says the same (cosine of the two sentences' vectors at least `article_support`).
+    law_leads_within: int = 1
+    article_support: float = 0.9
 
 
 ANSWER = AnswerParams()
@@ -161,7 +168,7 @@ class ExtractiveAnswerer:
         date = date or self.settings.date
         result = self.retriever.search(question, k or self.settings.top_k, filters, date)
         t_retrieved = time.perf_counter()
-        answer = self.compose(question, result, date)
+        answer = self.compose(question, result, date, articles_asked=bool(filters and filters.kinds == ("article",)))
         if filters and filters.kinds:
             indexed = {p.kind for p in self.retriever.store.passages}
             missing = [KIND_SV[k] for k in filters.kinds if k not in indexed and k in KIND_SV]
@@ -175,7 +182,9 @@ class ExtractiveAnswerer:
         answer.timings_ms["total_ms"] = (time.perf_counter() - started) * 1000
         return answer
 
-    def compose(self, question: str, result: RetrievalResult, date: str) -> Answer:
+    def compose(self, question: str, result: RetrievalResult, date: str, articles_asked: bool = False) -> Answer:
+        """The answer from what was retrieved. `articles_asked`: the user searches the
+        articles alone, so an article may answer without the law beside it."""
         keyword = self.retriever.keyword
         terms = QuestionTerms(question, keyword)
         top = result.passages
@@ -238,6 +247,8 @@ class ExtractiveAnswerer:
         candidates = self._sentences(top, coverages, terms, result, self._similarities(question, top))
         chosen = self._choose(candidates, direct)
         chosen = self._cover_asks(chosen, candidates, result)
+        if not (articles_asked or asks_about_documents(question, legal_terms=True)):
+            chosen = self._articles_beside_law(chosen, candidates, result, direct)
         if not chosen:
             # Passages came back, but no sentence in them speaks of what was asked.
             answer.abstained = True
@@ -300,6 +311,8 @@ class ExtractiveAnswerer:
                 sentence = p.text[a:b]
                 if len(sentence) < 12 or addresses_reader(sentence):
                     continue
+                if p.kind == "article" and (instructs(sentence) or dressed_as_law(sentence)):
+                    continue  # an article that instructs, or imitates a law citation, is never quoted
                 own = terms.coverage(text_tokens(sentence, keyword))
                 # (A sentence sharing under 0.2 of the question's terms had been quoted only when no
                 # other did better; cross-validated, answers were better without that floor.)
@@ -348,6 +361,38 @@ class ExtractiveAnswerer:
         if direct:
             return sorted(chosen, key=lambda c: (c.rank, c.start))
         return chosen[:1] + sorted(chosen[1:], key=lambda c: (c.rank, c.start))
+
+    def _articles_beside_law(self, chosen: list[_Candidate], candidates: list[_Candidate],
+                             result: RetrievalResult, direct: bool) -> list[_Candidate]:
+        """Articles never decide a legal answer alone. Where the law speaks of the matter
+        (a law passage retrieved first, or a law sentence among the quotes), a law
+        sentence answers and an article's sentence is kept only beside a law quote
+        that says the same thing.
+        Where only articles speak of it (the reform's dates, funding, projects), they
+        may answer, shown as articles."""
+        def is_article(c: _Candidate) -> bool:
+            return c.scored.passage.kind == "article"
+
+        if not any(map(is_article, chosen)):
+            return chosen
+        law_first = any(sp.passage.kind != "article" for sp in result.passages[: self.params.law_leads_within])
+        if not law_first and all(map(is_article, chosen)):
+            return chosen
+        law = [c for c in chosen if not is_article(c)] or self._choose([c for c in candidates if not is_article(c)],
+                                                                         direct)
+        if not law:
+            return []
+        articles = [c for c in chosen if is_article(c)]
+        ids = list({c.scored.passage.id for c in law + articles})
+        vectors = {(pid, a): v for pid, rows in self.retriever.search_vectors.sentence_vectors(ids).items()
+                   for a, _, v in rows} if getattr(self.retriever, "use_dense", False) else {}
+        law_vectors = [vectors[key] for c in law if (key := (c.scored.passage.id, c.start)) in vectors]
+
+        def supported(c: _Candidate) -> bool:
+            v = vectors.get((c.scored.passage.id, c.start))
+            return v is not None and any(float(np.dot(v, w)) >= self.params.article_support for w in law_vectors)
+
+        return law + [c for c in articles if supported(c)]
 
     def _cover_asks(self, chosen: list[_Candidate], candidates: list[_Candidate],
                     result: RetrievalResult) -> list[_Candidate]:

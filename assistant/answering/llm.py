@@ -89,7 +89,7 @@ class LLMAnswerer:
             import numpy as np
 
             def embed(text: str):
-                return np.asarray(self.retriever.vectors.embedder.embed_query(text))
+                return np.asarray(self.retriever.search_vectors.embedder.embed_query(text))
         self.verifier = Verifier(self.retriever.keyword, embed)
 
     @property

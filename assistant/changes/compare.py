@@ -20,6 +20,7 @@ from assistant.changes.diff import (
     text_similarity,
 )
 from assistant.labels import statute_label
+from assistant.markup import as_text
 from assistant.retrieval.references import find_references, law_hint
 
 RELATION_SV = {
@@ -238,7 +239,7 @@ def comparison_markdown(c: Comparison) -> str:
     for ch in c.changes:
         text += f"\n\n- {ch.old} → {ch.new}: {ch.summary}"
     for st in c.statements:
-        text += f"\n\n> Utredningens kommentar: {html.escape(st)}"
+        text += f"\n\n> Utredningens kommentar: {as_text(st)}"
     if c.pairs:
         text += f"\n\n*Grund: {c.basis}.* Texterna och ändringarna mening för mening visas bredvid."
     return text

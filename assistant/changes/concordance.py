@@ -327,12 +327,17 @@ def add_stated(pairs: list[Pair], statements, old: dict[str, Unit], new: dict[st
 
 
 def _vectors(store: PassageStore, vectors) -> dict[str, list[float]]:
-    """Dense vectors per label from the vector store (the first part of each)."""
+    """Dense vectors per label (the first part of each): from the index's vector
+    snapshot (read-only) or from Chroma (at ingest)."""
     ids = [p.id for p in store.passages if p.kind == "statute" and p.part in (0, 1)]
     if vectors is None or not ids:
         return {}
-    got = vectors.collection.get(ids=ids, include=["embeddings"])
-    by_id = dict(zip(got["ids"], got["embeddings"]))
+    if hasattr(vectors, "passage_vectors"):  # a VectorSnapshot: never opens Chroma
+        wanted = set(ids)
+        by_id = {pid: v for pid, v in zip(vectors.passage_ids, vectors.passage_vectors) if pid in wanted}
+    else:
+        got = vectors.collection.get(ids=ids, include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"]))
     out = {}
     for p in store.passages:
         if p.id in by_id and p.label not in out:

@@ -186,7 +186,7 @@ def load_concordance(retriever: HybridRetriever) -> Concordance:
     key = (id(retriever), str(index_dir))
     with _CONCORDANCE_LOCK:
         if key not in _CONCORDANCES:  # the retriever is kept with it, so its id is never reused
-            vectors = retriever.vectors if retriever.use_dense else None
+            vectors = retriever.search_vectors if retriever.use_dense else None  # the snapshot: read-only
             _CONCORDANCES[key] = (retriever, Concordance.load_or_build(retriever.store, index_dir, vectors))
         return _CONCORDANCES[key][1]
 

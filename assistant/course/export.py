@@ -4,7 +4,6 @@ and as PDF, with citations and the date and version of the sources."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from assistant.conversation.followup import content_text
 from assistant.course.modules import RenderedModule
 from assistant.course.quiz import QuizItem
 from assistant.labels import source_name
+from assistant.markup import from_text
 from assistant.privacy import mask_personnummer
 
 PAGE_BREAK = "<div style='page-break-after: always'></div>"  # a new page (PDF, and Markdown viewers)
@@ -72,7 +72,7 @@ def _plain(content) -> str:
     """A chat message as plain text: no HTML, no folded details, personnummer masked
     (the history comes from the page: it is masked again)."""
     text = re.sub(r"<details>.*?</details>", "", content_text(content), flags=re.S)
-    text = html.unescape(re.sub(r"<[^>]+>", "", text)).replace("**", "")
+    text = from_text(re.sub(r"<[^>]+>", "", text)).replace("**", "")
     return mask_personnummer(text)[0].strip()
 
 

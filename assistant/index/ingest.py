@@ -30,7 +30,7 @@ from assistant.parsing.text import sentence_spans
 from assistant.sources.manifest import load_manifest, locate
 from assistant.types import Passage
 
-PARSER_VERSION = "3"  # bump when parsing/chunking changes, to re-ingest everything
+PARSER_VERSION = "4"  # bump when parsing/chunking changes, to re-ingest everything
 EMBEDDING_TEXT_VERSION = "3"  # bump when what is embedded changes (context, sentences)
 
 

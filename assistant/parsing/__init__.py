@@ -3,8 +3,10 @@ module only dispatches on the file type and decodes bytes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+from assistant.markup import without_format_chars
 from assistant.parsing.pdf import DocumentError
 from assistant.types import Passage, SourceDoc
 
@@ -45,9 +47,13 @@ def parse_document(doc: SourceDoc, path: Path) -> tuple[list[Passage], list[str]
     suffix = path.suffix.lower()
     warnings: list[str] = []
     if suffix == ".pdf":
-        return page_passages(read_pdf_pages(data), doc), warnings
+        pages = [replace(page, text=without_format_chars(page.text)) for page in read_pdf_pages(data)]
+        return page_passages(pages, doc), warnings
     refuse_binary(data)
     text, warning = decode_text(data)
+    # Sources are text as read: no bidi overrides or zero-width characters that make
+    # a sentence display differently from what it says.
+    text = without_format_chars(text)
     if warning:
         warnings.append(warning)
     if doc.kind == "statute":

@@ -322,6 +322,41 @@ _ADDRESSES_READER = re.compile(
     re.I,
 )
 
+# An article's sentence that instructs instead of states. Three marks of the act of
+# instructing, any wording: it is addressed to a machine or to the conversation
+# (an assistant, a language model, "the system", a chatbot, the instructions or
+# prompt it works under), or it tells its reader what to do (second person with a
+# modal, or an order aimed at what came before: "bortse från", "glöm", "ignorera").
+_MACHINE = re.compile(
+    r"(?<!personlig )(?<!personliga )\b(assistent(en|er|erna)?|ai|språkmodell\w*|chatt?bot\w*|chatgpt|"
+    r"systemmeddelande\w*|systemprompt\w*|prompt\w*|instruktion\w*|direktiv\w* till (dig|er)|"
+    r"(tidigare|ovanstående|föregående) (givna )?(meddelanden|regler|instruktioner))\b",
+    re.I,
+)
+_TO_READER = re.compile(
+    r"\b(du|ni)\s+(ska|skall|måste|bör|får inte|behöver|ombeds)\b|"
+    r"\b(bortse|glöm|ignorera|strunta|åsidosätt|svara|citera|skriv|upprepa|säg)\b(?!\w)(?=.{0,40}\b("
+    r"från|allt|alla|bara|endast|alltid|aldrig|tidigare|ovan|följande|att)\b)",
+    re.I,
+)
+# An article's line dressed as a law citation: "SFS 2025:400 20 kap. 2 §: ”…” [1]".
+_DRESSED_AS_LAW = re.compile(
+    r"(SFS\s*\d{4}:\d+|\d+\s*kap\.\s*\d+\s*[a-z]?\s*§)[^”\"\n]{0,20}[:–-]\s*[”\"“]|\[\d+\]",
+    re.I,
+)
+
 
 def addresses_reader(sentence: str) -> bool:
     return bool(_ADDRESSES_READER.search(sentence))
+
+
+def instructs(sentence: str) -> bool:
+    """An instruction rather than a statement: addressed to a machine or the
+    conversation, or an order to the reader (used for articles; the law's own
+    sentences are statements of law)."""
+    return bool(addresses_reader(sentence) or _MACHINE.search(sentence) or _TO_READER.search(sentence))
+
+
+def dressed_as_law(sentence: str) -> bool:
+    """An article's sentence that imitates a law citation or the answer's own markers."""
+    return bool(_DRESSED_AS_LAW.search(sentence))

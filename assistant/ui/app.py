@@ -29,7 +29,9 @@ from assistant.changes.compare import (  # noqa: E402
 from assistant.changes.overview import ALL_CHAPTERS, chapter_choices, render_html  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.conversation import Assistant  # noqa: E402
+from assistant.conversation.followup import content_text  # noqa: E402
 from assistant.labels import label_in_words  # noqa: E402
+from assistant.markup import as_text, from_text  # noqa: E402
 from assistant.privacy import mask_personnummer  # noqa: E402
 from assistant.ui import downloads  # noqa: E402
 from assistant.ui.chat import (  # noqa: E402
@@ -130,6 +132,9 @@ def refused(exc: Exception, where: str) -> gr.Error:
     return gr.Error(str(exc), print_exception=False, title="Fel")
 
 
+WARM_UP_QUESTION = "Hur lång tid har nämnden på sig för en förhandsbedömning?"
+
+
 class AnswerService:
     """Loads the assistant in the background so the page is up at once."""
 
@@ -151,6 +156,9 @@ class AnswerService:
 
             self.assistant = Assistant(self.settings)
             self.assistant.retriever.warm_up()
+            # One whole answer before the first user's: the model, the bank, the keyword
+            # scopes and the sentence vectors are loaded now, not by whoever asks first.
+            self.assistant.respond(WARM_UP_QUESTION)
             self.concordance = self.assistant.concordance
             self.overview = self.assistant.overview()  # one copy, shared with the MCP tool whats_new
             self.basis = self.concordance.basis
@@ -230,11 +238,15 @@ def build_app(settings: Settings) -> gr.Blocks:
             gr.Warning("Frågan är tom. Skriv en fråga om socialtjänstlagen.", title="Varning")
             yield "", history, gr.update(), gr.update(), answers, gr.update()
             return
-        turn = [{"role": "user", "content": masked}, {"role": "assistant", "content": "Söker i källorna …"}]
+        # The user's bubble shows the message as text (never live HTML or Markdown);
+        # the pipeline reads the history back as the text that was typed.
+        turn = [{"role": "user", "content": as_text(masked)}, {"role": "assistant", "content": "Söker i källorna …"}]
+        typed = [m | {"content": from_text(content_text(m.get("content")))} if m.get("role") == "user" else m
+                 for m in history if isinstance(m, dict)]
         yield "", history + turn, gr.update(), gr.update(), answers, gr.update()
         try:
             result = None
-            for progress, result in _with_progress(service.get(), message, history, filters_from_choices(sources)):
+            for progress, result in _with_progress(service.get(), message, typed, filters_from_choices(sources)):
                 if result is None:
                     turn[1] = {"role": "assistant", "content": progress}
                     yield "", history + turn, gr.update(), gr.update(), answers, gr.update()
@@ -246,7 +258,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             return
         if result.comparison is not None:
             c = result.comparison
-            lead = (f"*Läst som följdfråga: {html.escape(label_in_words(c.asked))} jämförd mellan gamla och nya lagen.*\n\n"
+            lead = (f"*Läst som följdfråga: {as_text(label_in_words(c.asked))} jämförd mellan gamla och nya lagen.*\n\n"
                     if result.follow_up else "")
             turn[1] = {"role": "assistant", "content": lead + comparison_markdown(c)}
             yield ("", history + turn, render_comparison_html(c) + beside_html(result.beside),
@@ -285,7 +297,8 @@ def build_app(settings: Settings) -> gr.Blocks:
                     # No copy or share icons (English titles; the answer with its sources is copied
                     # from the field beside it); the empty chat says what to ask.
                     chatbot = gr.Chatbot(label="Samtal", height=460, elem_id="chatbot", buttons=[],
-                                         feedback_options=("Like", "Dislike"), placeholder=PLACEHOLDER)
+                                         feedback_options=("Like", "Dislike"), placeholder=PLACEHOLDER,
+                                         latex_delimiters=[])
                     question = gr.Textbox(label="Din fråga", elem_id="question", lines=2, max_lines=6,
                                           placeholder="T.ex. Hur lång tid har nämnden på sig för en förhandsbedömning?")
                     with gr.Row():
@@ -373,13 +386,18 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, prevent
         for noisy in ("httpx", "httpcore", "urllib3", "chromadb", "mcp"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     demo = build_app(settings)
+    # Requests are accepted once the assistant is loaded and has answered once (a fresh
+    # server under a burst of users would otherwise make them all wait for the loading).
+    log.info("Laddar indexet och värmer upp modellen …")
+    demo.service.ready.wait()
     if mcp_port:
         from assistant.mcp_server import serve_http_in_thread
 
         demo.mcp_http = serve_http_in_thread(settings, demo.service.get, host, mcp_port)
+    # The JSON API is a route of the app from the start, before Gradio's own catch-all routes.
     demo.launch(server_name=host, server_port=port, css=CSS, head=HEAD, show_error=True, quiet=False,
-                prevent_thread_lock=True, footer_links=[])  # Gradio's footer is English; ours is below
-    add_json_api(demo)
+                prevent_thread_lock=True, footer_links=[],  # Gradio's footer is English; ours is below
+                app_kwargs={"routes": [json_api_route(demo.service)]})
     if not prevent_thread_lock:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _stop)  # a stopped server still removes its downloads (atexit)
@@ -391,15 +409,14 @@ def _stop(signum, frame):
     raise KeyboardInterrupt  # block_thread closes the server on it
 
 
-def add_json_api(demo) -> None:
+def json_api_route(service: AnswerService):
     """POST /api/fraga {"question": "...", "sources": [...], "history": [...]} -> the Turn as JSON: the same
     pipeline as /fraga, as plain HTTP without Gradio's queue protocol (for integrations and load)."""
     from fastapi.concurrency import run_in_threadpool
     from fastapi.responses import JSONResponse
+    from fastapi.routing import APIRoute
 
     from assistant.answering.extractive import QuestionError
-
-    service = demo.service
 
     def bad(message: str, status: int = 400) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status)
@@ -435,6 +452,4 @@ def add_json_api(demo) -> None:
             return bad(str(exc), 503)
         return JSONResponse(turn.to_dict())
 
-    demo.app.add_api_route("/api/fraga", fraga, methods=["POST"])
-    # Before Gradio's own catch-all routes, so the path is ours.
-    demo.app.router.routes.insert(0, demo.app.router.routes.pop())
+    return APIRoute("/api/fraga", fraga, methods=["POST"])

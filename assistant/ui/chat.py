@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from assistant.answering.extractive import ANSWER_HEADING, MORE_HEADING
+from assistant.markup import as_text, without_format_chars
 from assistant.privacy import mask_personnummer
 from assistant.retrieval.hybrid import Filters
 from assistant.types import Answer, Citation
@@ -66,21 +67,23 @@ NOTICE_ABSTAIN = "**Källorna besvarar inte frågan.**"
 
 def turn_markdown(turn) -> str:
     """The answer of a turn for the chat. A follow-up says how it was read, so
-    a wrongly joined question is visible at once."""
+    a wrongly joined question is visible at once. Everything quoted or typed is
+    shown as text (`as_text`): only the app's own markup is live."""
     answer = turn.answer
     parts = []
     if turn.masked:
         parts.append("*Personnumret i frågan har tagits bort och sparas inte.*")
     if turn.follow_up:
-        parts.append(f"*Läst som följdfråga till föregående fråga:* {html.escape(turn.question)}")
+        parts.append(f"*Läst som följdfråga till föregående fråga:* {as_text(turn.question)}")
     if answer.abstained:
-        parts.append(f"{NOTICE_ABSTAIN} {answer.text.replace('Källorna besvarar inte den här frågan.', '').strip()}")
+        reason = answer.text.replace("Källorna besvarar inte den här frågan.", "").strip()
+        parts.append(f"{NOTICE_ABSTAIN} {as_text(reason)}")
         if answer.nearest:
-            parts.append("Närmaste avsnitt: " + ", ".join(answer.nearest))
+            parts.append("Närmaste avsnitt: " + as_text(", ".join(answer.nearest)))
     else:
         parts.append(link_markers(_headings_bold(answer.text), answer.citations))
     if answer.notes and answer.answerer != "extractive":
-        parts.append("\n".join(f"*{html.escape(n)}*" for n in answer.notes))
+        parts.append("\n".join(f"*{as_text(n)}*" for n in answer.notes))
     if answer.removed:
         items = "".join(f"<li>{html.escape(r)}</li>" for r in answer.removed)
         parts.append(f"<details><summary>Visa vad som togs bort ({len(answer.removed)})</summary><ul>{items}</ul></details>")
@@ -98,9 +101,9 @@ def version_line(turn) -> str:
 
 
 def _headings_bold(text: str) -> str:
-    """The answer's own headings ("Svar – … [1]:", "Mer ur källorna:") in bold."""
+    """The answer as text, its own headings ("Svar – … [1]:", "Mer ur källorna:") in bold."""
     heads = (ANSWER_HEADING + " – ", MORE_HEADING + ":")
-    return "\n".join(f"**{line}**" if line.startswith(heads) else line for line in text.split("\n"))
+    return "\n".join(f"**{as_text(line)}**" if line.startswith(heads) else as_text(line) for line in text.split("\n"))
 
 
 def _highlight(text: str, quotes: list[str]) -> str:
@@ -115,10 +118,10 @@ def _highlight(text: str, quotes: list[str]) -> str:
     for a, b in spans:
         if a < pos:
             continue
-        out.append(html.escape(text[pos:a]))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        out.append(html.escape(without_format_chars(text[pos:a])))
+        out.append(f"<mark>{html.escape(without_format_chars(text[a:b]))}</mark>")
         pos = b
-    out.append(html.escape(text[pos:]))
+    out.append(html.escape(without_format_chars(text[pos:])))
     return "".join(out).replace("\n", "<br>")
 
 
@@ -133,7 +136,7 @@ def source_caption(c: Citation, publishers: dict[str, str] | None = None) -> str
 
 
 def link_markers(text: str, citations: list[Citation]) -> str:
-    """Every [n] of the answer text as a link to the cited passage beside it."""
+    """Every [n] of the answer (as escaped by `as_text`) as a link to the cited passage beside it."""
     labels = {c.n: c.label for c in citations}
 
     def link(m: re.Match) -> str:
@@ -142,7 +145,7 @@ def link_markers(text: str, citations: list[Citation]) -> str:
             return m[0]
         return f"<a href='#passage-{n}' class='cite' title='{html.escape(labels[n])}'>[{n}]</a>"
 
-    return re.sub(r"\[(\d+)\]", link, text)
+    return re.sub(r"\\?\[(\d+)\\?\]", link, text)
 
 
 def passages_html(answer: Answer, publishers: dict[str, str] | None = None) -> str:

@@ -30,7 +30,9 @@ def private_dir() -> Path:
         if _dir is None or not _dir.is_dir():
             remove_orphans()
             _dir = Path(tempfile.mkdtemp(prefix=PREFIX))  # mode 0700
-            (_dir / OWNER).write_text(str(os.getpid()))
+            fd = os.open(_dir / OWNER, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # whatever the umask
+            with os.fdopen(fd, "w") as fh:
+                fh.write(str(os.getpid()))
             os.environ["GRADIO_TEMP_DIR"] = str(_dir)
             atexit.register(shutil.rmtree, _dir, True)  # nothing is left behind when the server stops
         return _dir
