@@ -42,12 +42,13 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_ingest(args) -> int:
+    from assistant.index.generations import DiskFull
     from assistant.index.ingest import IngestBusy, ingest
 
     settings = _settings(args)
     try:
         report = ingest(settings, progress=not args.quiet)
-    except IngestBusy as exc:
+    except (IngestBusy, DiskFull) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return EXIT_NOT_READY
     labels = {"indexed": "indexerad", "unchanged": "oförändrad", "missing": "SAKNAS", "failed": "FEL"}

@@ -5,6 +5,7 @@ import io
 import json
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -321,3 +322,69 @@ def test_a_killed_first_ingest_leaves_no_index_and_an_incomplete_one_is_refused(
     state_path.write_text(json.dumps(state))
     with pytest.raises(IndexMissing, match="inte färdigbyggt"):
         HybridRetriever(tiny)
+
+
+def _generation_names(settings) -> set[str]:
+    from assistant.index import generations
+
+    return {p.name for p in generations.generations_dir(Path(settings.data_dir)).iterdir()}
+
+
+def test_an_ingest_that_finds_nothing_changed_still_removes_killed_runs(tiny):
+    """Issue 23 row 13: partial generations of killed ingests are removed by the next
+    ingest, even one with nothing to do."""
+    from assistant.index import generations
+
+    ingest(tiny, progress=False)
+    served = generations.served(tiny.index_dir)
+    for stage in ("copied", "copied", "copied"):
+        assert _ingest_process(tiny, kill_at=stage) == -9
+        assert len(_generation_names(tiny)) == 2  # the served one and this run's partial copy (earlier ones removed)
+    report = ingest(tiny, progress=False)  # nothing changed
+    assert generations.served(tiny.index_dir) == served
+    assert _generation_names(tiny) == {served.name}
+    assert any("ofullständiga" in note for note in report.notes)
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A real file system of 24 MB (tmpfs), so that the disk can really be filled."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(disk)], capture_output=True, text=True)
+    assert done.returncode == 0, f"this test needs to mount a small tmpfs (root): {done.stderr}"
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_full_disk_stops_ingest_in_swedish_and_leaves_the_space_as_it_was(tiny, small_disk):
+    """Issue 23 row 14: the disk fills while ingest copies the served generation."""
+    import subprocess
+    import sys
+
+    from assistant.index import generations
+
+    settings = replace(tiny, data_dir=str(small_disk / "data"))
+    ingest(settings, progress=False)
+    served = generations.served(settings.index_dir)
+    before = _answers(settings)
+    filler = small_disk / "filler"
+    with open(filler, "wb") as fh:  # fill the disk to 64 KB short of full
+        free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+        fh.write(b"\0" * max(0, free - 64 * 1024))
+    free_before = os.statvfs(small_disk).f_bavail
+    (Path(settings.mirror_dir) / "articles" / "c.txt").write_text("Hemtjänst\n\nNy text om hemtjänst.", encoding="utf-8")
+    env = os.environ | {"ASSISTANT_DATA_DIR": settings.data_dir, "ASSISTANT_MIRROR": settings.mirror_dir,
+                        "ASSISTANT_MANIFEST": settings.manifest, "ASSISTANT_EMBEDDING_MODEL": settings.embedding_model}
+    out = subprocess.run([sys.executable, "-m", "assistant", "ingest", "--quiet"], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 3, out.stderr[-2000:]
+    assert "Disken är full" in out.stderr and "Traceback" not in out.stderr, out.stderr[-2000:]
+    assert os.statvfs(small_disk).f_bavail == free_before  # the partial copy is gone
+    assert _generation_names(settings) == {served.name}
+    assert generations.served(settings.index_dir) == served and _answers(settings) == before
+    filler.unlink()
+    ingest(settings, progress=False)  # with space again, the change is indexed
+    assert generations.served(settings.index_dir) != served

@@ -109,3 +109,36 @@ def test_no_command_changes_the_served_generation(indexed_settings, tmp_path):
     for args in _commands(_first_module(data_dir, tmp_path)):
         assert _run(args, data_dir, tmp_path).returncode == 0, args
     assert _digest(generation) == before
+
+
+def test_a_full_state_disk_is_said_in_swedish_and_the_server_still_answers(indexed_settings, tmp_path):
+    """Issue 23 row 14: the state dir's disk is full (a real 1 MB tmpfs, filled)."""
+    from conftest import free_port, wait_until_up
+
+    from assistant.reform.plan import PlanError, PlanStore
+
+    state = tmp_path / "state"
+    state.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(state)], capture_output=True, text=True)
+    assert done.returncode == 0, f"this test needs to mount a small tmpfs (root): {done.stderr}"
+    server = None
+    try:
+        with open(state / "filler", "wb") as fh, pytest.raises(OSError):
+            fh.write(b"\0" * (2 << 20))
+        with pytest.raises(PlanError, match="full"):
+            PlanStore(state / "plans.sqlite").create_plan("Omställning 2026")
+        port = free_port()
+        env = os.environ | {"ASSISTANT_DATA_DIR": str(indexed_settings.data_dir), "ASSISTANT_STATE_DIR": str(state)}
+        server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wait_until_up(f"http://127.0.0.1:{port}/")
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/fraga", data=json.dumps({"question": QUESTION}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert json.loads(response.read())["citations"][0]["label"] == "SFS 2025:400 20 kap. 2 §"
+    finally:
+        if server is not None:
+            server.terminate()
+            log = server.communicate(timeout=30)[0]
+            assert "Traceback" not in log, log[-2000:]
+        subprocess.run(["umount", "-l", str(state)], check=False)

@@ -25,6 +25,26 @@ class IndexIncomplete(RuntimeError):
     """An index whose parts disagree; the message (Swedish) says what to run."""
 
 
+class DiskFull(RuntimeError):
+    """No space left while building a generation; the message is Swedish."""
+
+
+DISK_FULL = ("Disken är full ({where}): indexeringen avbröts och det halvfärdiga indexet togs bort, "
+             "så utrymmet är som före. Det gamla indexet används fortfarande. Frigör utrymme och kör "
+             "`assistant ingest` igen.")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC (or a quota) anywhere in an exception, including shutil.copytree's list of errors."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if isinstance(exc, shutil.Error):
+        return any("No space left" in str(e) or "Disk quota" in str(e) for e in (exc.args[0] if exc.args else []))
+    return "database or disk is full" in str(exc) or "No space left on device" in str(exc)
+
+
 def generations_dir(data_dir: Path) -> Path:
     return Path(data_dir) / GENERATIONS
 
@@ -46,7 +66,13 @@ def begin(index_dir: Path) -> Path:
     new = root / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     current = served(index_dir)
     if current is not None:
-        shutil.copytree(current, new, symlinks=True, ignore=shutil.ignore_patterns("*.tmp", "ingest.lock"))
+        try:
+            shutil.copytree(current, new, symlinks=True, ignore=shutil.ignore_patterns("*.tmp", "ingest.lock"))
+        except BaseException as exc:
+            shutil.rmtree(new, ignore_errors=True)
+            if is_disk_full(exc):
+                raise DiskFull(DISK_FULL.format(where=root)) from None
+            raise
         state = new / "state.json"
         if state.exists():  # the copy is not complete until this ingest says so
             data = json.loads(state.read_text(encoding="utf-8"))
@@ -97,6 +123,27 @@ def commit(index_dir: Path, new: Path) -> None:
         link.unlink()
     os.symlink(os.path.relpath(new, data_dir), link)
     os.replace(link, index_dir)
+
+
+def remove_debris(index_dir: Path) -> list[Path]:
+    """Remove the generations that were never completed (killed or failed ingests),
+    except the one served. Call with the ingest lock held. -> the removed ones."""
+    current = served(index_dir)
+    root = generations_dir(index_dir.parent)
+    removed = []
+    if not root.is_dir():
+        return removed
+    for gen in root.iterdir():
+        if not gen.is_dir() or gen.is_symlink() or gen == current:
+            continue
+        try:
+            complete = json.loads((gen / "state.json").read_text(encoding="utf-8")).get(COMPLETE)
+        except (OSError, ValueError):
+            complete = False
+        if not complete:
+            shutil.rmtree(gen, ignore_errors=True)
+            removed.append(gen)
+    return removed
 
 
 def clean(index_dir: Path, keep_previous: Path | None = None) -> None:

@@ -126,6 +126,7 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
     started = time.perf_counter()
     served = settings.index_dir
     with ingest_lock(Path(settings.data_dir)):
+        debris = generations.remove_debris(served)  # what killed ingests left behind
         previous = generations.served(served)
         new = generations.begin(served)
         _checkpoint("copied")
@@ -149,9 +150,13 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
                 _checkpoint("before-switch")
                 generations.commit(served, new)
                 generations.clean(served, keep_previous=previous)
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(new, ignore_errors=True)
+            if generations.is_disk_full(exc):
+                raise generations.DiskFull(generations.DISK_FULL.format(where=new.parent)) from None
             raise
+    if debris:
+        report.notes.append(f"{len(debris)} ofullständiga index från avbrutna indexeringar togs bort")
     report.seconds = time.perf_counter() - started
     return report
 

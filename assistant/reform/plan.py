@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,28 +56,49 @@ def load_checklist(path: Path = CHECKLIST) -> list[ChecklistItem]:
             for area in yaml.safe_load(path.read_text(encoding="utf-8")) for i in area["items"]]
 
 
+STORAGE_ERROR = ("Planerna kan inte läsas eller sparas just nu: lagringsplatsen ({path}) är full, "
+                 "skrivskyddad eller skadad. Kontakta den som driver tjänsten. Frågor besvaras som vanligt.")
+
+
 class PlanStore:
+    """Plans in SQLite in the state dir. The database is opened on first use, so a
+    full or read-only state dir costs the reform tab, never the server's start."""
+
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript("""
-                CREATE TABLE IF NOT EXISTS plans (
-                    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS items (
-                    plan_id INTEGER NOT NULL REFERENCES plans(id), item_id TEXT NOT NULL,
-                    status TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '', due TEXT NOT NULL DEFAULT '',
-                    notes TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL DEFAULT '',
-                    PRIMARY KEY (plan_id, item_id));
-            """)
+        self._ready = False
+        self._lock = threading.Lock()
+
+    def _schema(self, db) -> None:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript("""
+            CREATE TABLE IF NOT EXISTS plans (
+                id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS items (
+                plan_id INTEGER NOT NULL REFERENCES plans(id), item_id TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '', due TEXT NOT NULL DEFAULT '',
+                notes TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (plan_id, item_id));
+        """)
 
     @contextmanager
     def _db(self):
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        db.execute("PRAGMA busy_timeout=10000")
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise PlanError(STORAGE_ERROR.format(path=self.path.parent)) from exc
+        try:
+            db.execute("PRAGMA busy_timeout=10000")
+            with self._lock:
+                if not self._ready:
+                    self._schema(db)
+                    self._ready = True
             yield db
+        except sqlite3.IntegrityError:
+            raise
+        except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            raise PlanError(STORAGE_ERROR.format(path=self.path.parent)) from exc
         finally:
             db.close()
 

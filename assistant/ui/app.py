@@ -277,12 +277,18 @@ def build_app(settings: Settings) -> gr.Blocks:
         question = None
         if include_question and answer:
             question = answer.get("question")
-        feedback.record("upp" if data.liked else "ned", answer, question, include_question)
-        if data.liked and question:
-            # A good answer with the question shared: proposed for the question bank (`assistant bank review`).
-            from assistant.bank.review import propose
+        try:
+            feedback.record("upp" if data.liked else "ned", answer, question, include_question)
+            if data.liked and question:
+                # A good answer with the question shared: proposed for the question bank (`assistant bank review`).
+                from assistant.bank.review import propose
 
-            propose(settings.writable_dir, question, answer)
+                propose(settings.writable_dir, question, answer)
+        except OSError as exc:  # the state dir is full or read-only: say so, and go on answering
+            log.warning("återkopplingen kunde inte sparas: %s", exc.__class__.__name__)
+            gr.Warning("Återkopplingen kunde inte sparas: lagringsplatsen är full eller skrivskyddad. "
+                       "Frågor besvaras som vanligt.", title="Varning")
+            return
         gr.Info("Tack för återkopplingen!", title="Tack")
 
     with gr.Blocks(title="Socialtjänstlagen – frågor med källor",

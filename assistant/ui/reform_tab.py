@@ -36,6 +36,21 @@ def local_time(iso: str) -> str:
     return moment.strftime("%Y-%m-%d kl. %H:%M")
 
 
+def _plans_unavailable(fn):
+    """A handler whose plan storage fails (state dir full, read-only): Gradio shows the
+    Swedish reason instead of its English "Error"; the rest of the app goes on."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except PlanError as exc:
+            raise gr.Error(str(exc), title="Fel", print_exception=False) from None
+
+    return wrapper
+
+
 def build_reform_tab(service, settings, demo) -> None:
     store = PlanStore(settings.writable_dir / "plans.sqlite")
     checklist = load_checklist()
@@ -78,6 +93,7 @@ def build_reform_tab(service, settings, demo) -> None:
             return downloads.write(md.encode("utf-8"), "insatskartlaggning.md")
         return downloads.write(markdown_to_pdf(md, "Insatskartläggning"), "insatskartlaggning.pdf")
 
+    @_plans_unavailable
     def plan_table(name):
         if not name:
             return []
@@ -89,6 +105,7 @@ def build_reform_tab(service, settings, demo) -> None:
                         s.due if s else "", s.notes if s else ""])
         return out
 
+    @_plans_unavailable
     def refresh_plans(current=None):
         plans = store.plans()
         return gr.update(choices=plans, value=current if current in plans else (plans[0] if plans else None))
@@ -101,6 +118,7 @@ def build_reform_tab(service, settings, demo) -> None:
         # the name as stored: a personnummer in it is neither shown back nor selected unmasked
         return refresh_plans(stored), f"Planen ”{stored}” skapades.", ""
 
+    @_plans_unavailable
     def load_item(plan, choice):
         # No status yet is None: an empty string is not among the Radio's choices
         # (Gradio would answer with its own English error).
@@ -128,6 +146,7 @@ def build_reform_tab(service, settings, demo) -> None:
             return version, f"**Obs:** {exc}", gr.update()
         return state.version, f"Sparat {local_time(state.updated)}.", plan_table(plan)
 
+    @_plans_unavailable
     def plan_pdf(plan):
         if not plan:
             raise gr.Error("Välj en plan först.", title="Fel")
