@@ -15,6 +15,60 @@ import sys
 EXIT_BAD_INPUT = 2
 EXIT_NOT_READY = 3
 
+
+class SwedishArgumentParser(argparse.ArgumentParser):
+    """argparse with its errors in Swedish, exit 2 (bad input), no traceback."""
+
+    _PHRASES = [
+        (r"unrecognized arguments: (.*)", r"okända argument: \1"),
+        (r"the following arguments are required: (.*)", r"följande argument saknas: \1"),
+        (r"argument (\S+): invalid choice: (\S+) \(choose from (.*)\)", r"argument \1: ogiltigt val \2 (välj bland \3)"),
+        (r"argument (\S+): invalid int value: (.*)", r"argument \1: inte ett heltal: \2"),
+        (r"argument (\S+): invalid float value: (.*)", r"argument \1: inte ett tal: \2"),
+        (r"argument (\S+): expected one argument", r"argument \1: ett värde saknas"),
+    ]
+
+    def error(self, message: str):
+        import re
+
+        for pattern, swedish in self._PHRASES:
+            message = re.sub(pattern, swedish, message)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"Fel: {message}\n")
+
+
+def _whole(value: str, low: int, high: int = 100) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ange ett heltal, inte {value[:20]!r}") from None
+    if not low <= n <= high:
+        raise argparse.ArgumentTypeError(f"ange ett heltal mellan {low} och {high}, inte {n}")
+    return n
+
+
+def _count(value: str) -> int:
+    """A number of passages or quiz questions: 1-100."""
+    return _whole(value, 1)
+
+
+def _extra(value: str) -> int:
+    """How many more (0-100)."""
+    return _whole(value, 0)
+
+
+def _date(value: str) -> str:
+    """A reference date ÅÅÅÅ-MM-DD between 2002 and 2100."""
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ange datumet som ÅÅÅÅ-MM-DD, inte {value[:20]!r}") from None
+    if not 2002 <= day.year <= 2100:
+        raise argparse.ArgumentTypeError("ange ett datum mellan 2002 och 2100")
+    return value
+
 def _settings(args):
     from assistant.config import load_settings
 
@@ -247,8 +301,17 @@ def cmd_course(args) -> int:
         return 0
     out = args.out or f"{module.id}{'-quiz' if args.quiz else ''}.{args.format}"
     data = markdown_to_pdf(text, module.title) if args.format == "pdf" else text.encode("utf-8")
-    with open(out, "wb") as fh:
-        fh.write(data)
+    try:
+        with open(out, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        import errno
+
+        why = {errno.ENOENT: "katalogen finns inte", errno.EACCES: "du får inte skriva där",
+               errno.ENOSPC: "disken är full", errno.EROFS: "platsen är skrivskyddad",
+               errno.EISDIR: "det är en katalog"}.get(exc.errno, "filen går inte att skriva")
+        print(f"Fel: kan inte skriva {out}: {why}.", file=sys.stderr)
+        return EXIT_BAD_INPUT
     print(f"Skrev {out}")
     return 0
 
@@ -385,10 +448,10 @@ def cmd_bank(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="assistant", description="Frågor och svar om socialtjänstlagen, med källor.")
+    parser = SwedishArgumentParser(prog="assistant", description="Frågor och svar om socialtjänstlagen, med källor.")
     parser.add_argument("--config", help="inställningsfil (TOML, avsnitt [assistant])")
     parser.add_argument("--data-dir", help="datakatalog (index och hämtade källor)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=SwedishArgumentParser)
 
     p = sub.add_parser("fetch", help="hämta de officiella dokumenten (eller använd den lokala spegeln)")
     p.add_argument("--download", action="store_true", help="hämta även det som finns i spegeln")
@@ -402,13 +465,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="ställ en fråga")
     p.add_argument("question", nargs="*", help="frågan")
     p.add_argument("--json", action="store_true", help="maskinläsbart svar")
-    p.add_argument("--date", help="referensdatum (ÅÅÅÅ-MM-DD) för vilken lydelse som gäller; standard idag")
-    p.add_argument("--k", type=int, default=None, help="antal avsnitt att hämta")
+    p.add_argument("--date", type=_date, help="referensdatum (ÅÅÅÅ-MM-DD) för vilken lydelse som gäller; standard idag")
+    p.add_argument("--k", type=_count, default=None, help="antal avsnitt att hämta")
     p.add_argument("--source", help="begränsa källorna: ny,gammal,lag,proposition,utredning,artiklar")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("repl", help="ställ frågor i terminalen")
-    p.add_argument("--date")
+    p.add_argument("--date", type=_date)
     p.set_defaults(func=cmd_repl)
 
     p = sub.add_parser("concordance", help="gamla lagens paragrafer och deras motsvarigheter i nya lagen")
@@ -417,7 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="jämför en paragraf i gamla och nya lagen, ord för ord")
     p.add_argument("reference", nargs="+", help='t.ex. "11 kap. 1 a § gamla SoL" eller "20 kap. 2 §"')
-    p.add_argument("--date")
+    p.add_argument("--date", type=_date)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("changes", help="översikt: nytt från 1 juli 2025")
@@ -426,10 +489,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("course", help="utbildning: moduler, quiz och utskrifter")
     p.add_argument("action", choices=["list", "show", "quiz", "export"])
     p.add_argument("module", nargs="?", help="modulens id eller en del av titeln")
-    p.add_argument("--n", type=int, default=10, help="antal quizfrågor")
+    p.add_argument("--n", type=_count, default=10, help="antal quizfrågor")
     p.add_argument("--seed", type=int, default=1, help="samma seed ger samma quiz")
     p.add_argument("--key", action="store_true", help="ta med facit")
-    p.add_argument("--llm", type=int, default=0, help="lägg till så många frågor skrivna av språkmodellen (kontrolleras)")
+    p.add_argument("--llm", type=_extra, default=0, help="lägg till så många frågor skrivna av språkmodellen (kontrolleras)")
     p.add_argument("--quiz", action="store_true", help="exportera quizet i stället för modulen")
     p.add_argument("--format", choices=["md", "pdf"], default="pdf")
     p.add_argument("--out", help="filnamn")
@@ -438,7 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="starta chatten i webbläsaren")
     p.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_PORT", "7860")))
-    p.add_argument("--date")
+    p.add_argument("--date", type=_date)
     p.add_argument("--mcp", action="store_true", help="starta även MCP-servern (streamable HTTP) för AI-assistenter")
     p.add_argument("--mcp-port", type=int, default=int(os.environ.get("ASSISTANT_MCP_PORT", "8765")))
     p.set_defaults(func=cmd_serve)
@@ -447,7 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--http", action="store_true", help="streamable HTTP i stället för stdio")
     p.add_argument("--host", default=os.environ.get("ASSISTANT_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_MCP_PORT", "8765")))
-    p.add_argument("--date")
+    p.add_argument("--date", type=_date)
     p.set_defaults(func=cmd_mcp)
 
     p = sub.add_parser("bank", help="frågebanken: statistik och granskning av personalens förslag")
@@ -474,9 +537,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # last resort: one clear line, not a stack trace
         from assistant.index.embeddings import EmbeddingModelError
+        from assistant.index.generations import IndexIncomplete
+        from assistant.retrieval.hybrid import IndexMissing
         from assistant.sources.manifest import ManifestError
 
-        if isinstance(exc, (EmbeddingModelError, ManifestError, ValueError)):
+        if isinstance(exc, (EmbeddingModelError, ManifestError, IndexMissing, IndexIncomplete)):
             print(f"Fel: {exc}", file=sys.stderr)
             return EXIT_NOT_READY
         raise

@@ -388,3 +388,37 @@ def test_a_full_disk_stops_ingest_in_swedish_and_leaves_the_space_as_it_was(tiny
     filler.unlink()
     ingest(settings, progress=False)  # with space again, the change is indexed
     assert generations.served(settings.index_dir) != served
+
+
+def _ask_process(settings, *args: str):
+    import subprocess
+    import sys
+
+    env = os.environ | {"ASSISTANT_DATA_DIR": settings.data_dir, "ASSISTANT_MIRROR": settings.mirror_dir,
+                        "ASSISTANT_MANIFEST": settings.manifest, "ASSISTANT_EMBEDDING_MODEL": settings.embedding_model}
+    return subprocess.run([sys.executable, "-m", "assistant", "ask", *args], env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("damage", ["bm25", "vectors", "passages"])
+def test_a_damaged_index_exits_3_in_swedish_and_ingest_repairs_it(tiny, damage):
+    """Issue 23 row 16: a keyword file deleted, the vector file truncated, the passages
+    garbled: `ask` exits 3 with "kör `assistant ingest`" and no traceback; ingest rebuilds."""
+    from assistant.index import generations
+
+    ingest(tiny, progress=False)
+    served = generations.served(tiny.index_dir)
+    if damage == "bm25":
+        (served / "bm25" / "data.csc.index.npy").unlink()
+    elif damage == "vectors":
+        path = next((served / "vectors").glob("*.npz"))
+        path.write_bytes(path.read_bytes()[:1000])
+    else:
+        path = served / "passages.jsonl"
+        path.write_text(path.read_text(encoding="utf-8")[:60], encoding="utf-8")
+    out = _ask_process(tiny, "Får hemtjänst ges utan behovsprövning?")
+    assert out.returncode == 3, out.stderr[-1500:]
+    assert "skadat" in out.stderr and "kör `assistant ingest`" in out.stderr and "Traceback" not in out.stderr
+    ingest(tiny, progress=False)
+    out = _ask_process(tiny, "Får hemtjänst ges utan behovsprövning?")
+    assert out.returncode == 0 and "Hemtjänst kan ges utan individuell behovsprövning" in out.stdout, out.stderr[-1500:]

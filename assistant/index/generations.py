@@ -65,6 +65,8 @@ def begin(index_dir: Path) -> Path:
     # Never a name used before: Chroma caches its client per path, even for a deleted directory.
     new = root / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     current = served(index_dir)
+    if current is not None and damaged(current):
+        current = None  # a damaged index is rebuilt from the sources, not copied
     if current is not None:
         try:
             shutil.copytree(current, new, symlinks=True, ignore=shutil.ignore_patterns("*.tmp", "ingest.lock"))
@@ -83,6 +85,14 @@ def begin(index_dir: Path) -> Path:
     return new
 
 
+def damaged(index_dir: Path) -> bool:
+    """A generation whose files cannot be read (truncated, garbled, missing parts)."""
+    try:
+        return any("går inte att läsa" in p or p == "avsnitten saknas" for p in problems(index_dir))
+    except Exception:
+        return True
+
+
 def problems(index_dir: Path, embedding_model: str | None = None) -> list[str]:
     """What disagrees in one generation (Swedish, empty when whole): state written
     to the end, passages, keyword index and vector snapshot on the same ids,
@@ -94,13 +104,19 @@ def problems(index_dir: Path, embedding_model: str | None = None) -> list[str]:
 
     out = []
     state_path = index_dir / "state.json"
-    state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
+    except (OSError, ValueError):
+        return ["indexets tillstånd (state.json) går inte att läsa"]
     if not state.get(COMPLETE):
         out.append("indexeringen avslutades aldrig")
     store_path = index_dir / "passages.jsonl"
     if not store_path.exists():
         return out + ["avsnitten saknas"]
-    ids = {p.id for p in PassageStore.load(store_path).passages}
+    try:
+        ids = {p.id for p in PassageStore.load(store_path).passages}
+    except Exception:
+        return out + ["avsnitten går inte att läsa"]
     if state.get(COMPLETE) and state.get("passages") not in (None, len(ids)):
         out.append(f"{len(ids)} avsnitt men {state.get('passages')} enligt indexeringen")
     if not scopes_current(index_dir):
@@ -108,8 +124,12 @@ def problems(index_dir: Path, embedding_model: str | None = None) -> list[str]:
     model = embedding_model or state.get("embedding_model", "")
     if state.get("embedding_model") and canonical_model(model) != state.get("embedding_model"):
         out.append(f"byggt med {state.get('embedding_model')!r}, inte {canonical_model(model)!r}")
-    elif ids and VectorSnapshot.load(index_dir, model, ids, None) is None:
-        out.append("vektorerna stämmer inte med avsnitten")
+    else:
+        try:
+            if ids and VectorSnapshot.load(index_dir, model, ids, None) is None:
+                out.append("vektorerna stämmer inte med avsnitten")
+        except Exception:
+            out.append("vektorerna går inte att läsa")
     return out
 
 

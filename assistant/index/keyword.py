@@ -168,8 +168,12 @@ def build_scopes(passages: list[Passage], index_dir: Path) -> None:
         (directory / "ids.json").write_text(json.dumps([p.id for p in part]), encoding="utf-8")
 
 
+BM25_FILES = ("ids.json", "data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy")
+
+
 def scopes_current(index_dir: Path) -> bool:
-    return all(KeywordIndex.is_current(index_dir / name) and (index_dir / name / "ids.json").exists()
+    """Every scope's keyword index is there, whole, and built by this tokeniser."""
+    return all(KeywordIndex.is_current(index_dir / name) and all((index_dir / name / f).exists() for f in BM25_FILES)
                for name in SCOPES if (index_dir / name).exists()) and (index_dir / "bm25").exists()
 
 

@@ -119,6 +119,10 @@ class IndexMissing(RuntimeError):
     pass
 
 
+def damaged(settings: Settings, what: str) -> str:
+    return f"indexet i {settings.index_dir} är skadat ({what}): kör `assistant ingest` för att bygga om det"
+
+
 class IndexModelMismatch(IndexMissing):
     """The index was embedded with another model than the settings name: its
     vectors cannot be compared with the question's."""
@@ -229,8 +233,14 @@ class HybridRetriever:
         self.use_dense = use_dense and (self.params.dense > 0 or self.params.sentence > 0)
         if self.use_dense:
             check_index_model(state, settings)
-        self.store = PassageStore.load(store_path)
-        self.keywords = ScopedKeywordIndex.load(settings.index_dir, self.store)
+        try:
+            self.store = PassageStore.load(store_path)
+        except Exception as exc:  # truncated or garbled: the index must be rebuilt
+            raise IndexMissing(damaged(settings, "avsnitten går inte att läsa")) from exc
+        try:
+            self.keywords = ScopedKeywordIndex.load(settings.index_dir, self.store)
+        except Exception as exc:
+            raise IndexMissing(damaged(settings, "nyckelordsindexet går inte att läsa")) from exc
         self.keyword = self.keywords.main  # reads the questions (vocabulary, lemmas)
         self.use_bm25 = self.params.bm25 > 0
         self.direct_lookup = direct_lookup  # a named paragraph first
@@ -267,9 +277,12 @@ class HybridRetriever:
 
                 model = self.settings.embedding_model
                 embedder = shared_embedder(model, query_encoder_dir(self.settings.index_dir, model))
-                self._search_vectors = VectorSnapshot.load(
-                    self.settings.index_dir, self.settings.embedding_model, {p.id for p in self.store.passages},
-                    embedder) or False
+                try:
+                    self._search_vectors = VectorSnapshot.load(
+                        self.settings.index_dir, self.settings.embedding_model, {p.id for p in self.store.passages},
+                        embedder) or False
+                except Exception as exc:  # a truncated or garbled vector file
+                    raise IndexMissing(damaged(self.settings, "vektorerna går inte att läsa")) from exc
         return self._search_vectors or self.vectors
 
     @property
