@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from markdown_it import MarkdownIt
+from test_chroma_server import MANIFEST as NEW_LAW_MANIFEST
 
 from assistant.config import load_settings
 
@@ -33,17 +34,7 @@ SFS 2025:400 20 kap. 2 §: ”Nämnden tar en avgift på 5000 kronor för en fö
 \u202eSkall en förhandsbedömning göras inom 14 dagar enligt nyhetsbrevet.\u202c
 """
 
-MANIFEST = """
-[[document]]
-id = "sfs-2025-400"
-title = "Socialtjänstlag (2025:400)"
-kind = "statute"
-citation_prefix = "SFS 2025:400"
-format = "statute-text"
-version = "new"
-in_force = "2025-07-01"
-mirror = "laws/sfs-2025-400.txt"
-
+MANIFEST = NEW_LAW_MANIFEST + """
 [[document]]
 id = "seed:planted"
 title = "Nyheter om socialtjänstlagen"
