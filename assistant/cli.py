@@ -541,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.retrieval.hybrid import IndexMissing
         from assistant.sources.manifest import ManifestError
 
-        if isinstance(exc, (EmbeddingModelError, ManifestError, IndexMissing, IndexIncomplete)):
+        if isinstance(exc, (EmbeddingModelError, ManifestError, IndexMissing, IndexIncomplete, ValueError)):
             print(f"Fel: {exc}", file=sys.stderr)
             return EXIT_NOT_READY
         raise

@@ -57,16 +57,15 @@ def served(index_dir: Path) -> Path | None:
     return None
 
 
-def begin(index_dir: Path) -> Path:
+def begin(index_dir: Path, copy: bool = True) -> Path:
     """A new generation: a copy of the served one (so unchanged documents are
-    not re-embedded), or empty."""
+    not re-embedded), or empty (none served, or `copy` false: a damaged one is
+    rebuilt from the sources)."""
     root = generations_dir(index_dir.parent)
     root.mkdir(parents=True, exist_ok=True)
     # Never a name used before: Chroma caches its client per path, even for a deleted directory.
     new = root / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    current = served(index_dir)
-    if current is not None and damaged(current):
-        current = None  # a damaged index is rebuilt from the sources, not copied
+    current = served(index_dir) if copy else None
     if current is not None:
         try:
             shutil.copytree(current, new, symlinks=True, ignore=shutil.ignore_patterns("*.tmp", "ingest.lock"))
@@ -85,12 +84,13 @@ def begin(index_dir: Path) -> Path:
     return new
 
 
-def damaged(index_dir: Path) -> bool:
-    """A generation whose files cannot be read (truncated, garbled, missing parts)."""
-    try:
-        return any("går inte att läsa" in p or p == "avsnitten saknas" for p in problems(index_dir))
-    except Exception:
-        return True
+UNREADABLE = "går inte att läsa"
+NO_PASSAGES = "avsnitten saknas"
+
+
+def unreadable(found: list[str]) -> bool:
+    """Whether `problems` found files that cannot be read (truncated, garbled, missing)."""
+    return any(UNREADABLE in p or p == NO_PASSAGES for p in found)
 
 
 def problems(index_dir: Path, embedding_model: str | None = None) -> list[str]:
@@ -107,16 +107,16 @@ def problems(index_dir: Path, embedding_model: str | None = None) -> list[str]:
     try:
         state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.exists() else {}
     except (OSError, ValueError):
-        return ["indexets tillstånd (state.json) går inte att läsa"]
+        return [f"indexets tillstånd (state.json) {UNREADABLE}"]
     if not state.get(COMPLETE):
         out.append("indexeringen avslutades aldrig")
     store_path = index_dir / "passages.jsonl"
     if not store_path.exists():
-        return out + ["avsnitten saknas"]
+        return out + [NO_PASSAGES]
     try:
         ids = {p.id for p in PassageStore.load(store_path).passages}
     except Exception:
-        return out + ["avsnitten går inte att läsa"]
+        return out + [f"avsnitten {UNREADABLE}"]
     if state.get(COMPLETE) and state.get("passages") not in (None, len(ids)):
         out.append(f"{len(ids)} avsnitt men {state.get('passages')} enligt indexeringen")
     if not scopes_current(index_dir):
@@ -129,7 +129,7 @@ def problems(index_dir: Path, embedding_model: str | None = None) -> list[str]:
             if ids and VectorSnapshot.load(index_dir, model, ids, None) is None:
                 out.append("vektorerna stämmer inte med avsnitten")
         except Exception:
-            out.append("vektorerna går inte att läsa")
+            out.append(f"vektorerna {UNREADABLE}")
     return out
 
 

@@ -128,7 +128,8 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
     with ingest_lock(Path(settings.data_dir)):
         debris = generations.remove_debris(served)  # what killed ingests left behind
         previous = generations.served(served)
-        new = generations.begin(served)
+        before = generations.problems(previous, settings.embedding_model) if previous is not None else []
+        new = generations.begin(served, copy=not generations.unreadable(before))
         _checkpoint("copied")
         try:
             work = replace(settings, index_path=str(new))
@@ -144,7 +145,7 @@ def ingest(settings: Settings, progress: bool = True, log=print) -> IngestReport
             if wrong and report.passages_total:
                 raise generations.IndexIncomplete("det nya indexet är inte helt (" + "; ".join(wrong) + "); "
                                                   "det gamla används fortfarande")
-            if previous is not None and not report.changed and not generations.problems(previous, settings.embedding_model):
+            if previous is not None and not report.changed and not before:
                 shutil.rmtree(new)  # nothing changed: keep serving what is served
             else:
                 _checkpoint("before-switch")

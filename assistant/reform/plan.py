@@ -97,7 +97,7 @@ class PlanStore:
             yield db
         except sqlite3.IntegrityError:
             raise
-        except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+        except (OSError, sqlite3.DatabaseError) as exc:
             raise PlanError(STORAGE_ERROR.format(path=self.path.parent)) from exc
         finally:
             db.close()

@@ -119,7 +119,7 @@ class IndexMissing(RuntimeError):
     pass
 
 
-def damaged(settings: Settings, what: str) -> str:
+def damaged_message(settings: Settings, what: str) -> str:
     return f"indexet i {settings.index_dir} är skadat ({what}): kör `assistant ingest` för att bygga om det"
 
 
@@ -236,11 +236,11 @@ class HybridRetriever:
         try:
             self.store = PassageStore.load(store_path)
         except Exception as exc:  # truncated or garbled: the index must be rebuilt
-            raise IndexMissing(damaged(settings, "avsnitten går inte att läsa")) from exc
+            raise IndexMissing(damaged_message(settings, "avsnitten går inte att läsa")) from exc
         try:
             self.keywords = ScopedKeywordIndex.load(settings.index_dir, self.store)
         except Exception as exc:
-            raise IndexMissing(damaged(settings, "nyckelordsindexet går inte att läsa")) from exc
+            raise IndexMissing(damaged_message(settings, "nyckelordsindexet går inte att läsa")) from exc
         self.keyword = self.keywords.main  # reads the questions (vocabulary, lemmas)
         self.use_bm25 = self.params.bm25 > 0
         self.direct_lookup = direct_lookup  # a named paragraph first
@@ -282,7 +282,7 @@ class HybridRetriever:
                         self.settings.index_dir, self.settings.embedding_model, {p.id for p in self.store.passages},
                         embedder) or False
                 except Exception as exc:  # a truncated or garbled vector file
-                    raise IndexMissing(damaged(self.settings, "vektorerna går inte att läsa")) from exc
+                    raise IndexMissing(damaged_message(self.settings, "vektorerna går inte att läsa")) from exc
         return self._search_vectors or self.vectors
 
     @property
@@ -303,11 +303,6 @@ class HybridRetriever:
         vector = self.query_vector(question)
         bank = self.bank if self.params.adapter else None
         return bank.adapt(vector, sentences) if bank is not None else vector
-
-    def warm_up(self) -> None:
-        """Load Chroma and the embedding model now (call from a background thread)."""
-        if self.use_dense:
-            self.query_vector("uppvärmning")
 
     def _query_vector(self, question: str) -> np.ndarray:
         return self.search_vectors.embedder.embed_query_array(question)

@@ -155,7 +155,6 @@ class AnswerService:
             from assistant.sources.manifest import publishers
 
             self.assistant = Assistant(self.settings)
-            self.assistant.retriever.warm_up()
             # One whole answer before the first user's: the model, the bank, the keyword
             # scopes and the sentence vectors are loaded now, not by whoever asks first.
             self.assistant.respond(WARM_UP_QUESTION)
