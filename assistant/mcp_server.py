@@ -24,10 +24,54 @@ INSTRUCTIONS = (
 )
 
 
+_EXPECTED = {  # pydantic error type -> what the argument should be, in Swedish
+    "string_type": "text", "int_type": "ett heltal", "int_parsing": "ett heltal",
+    "int_from_float": "ett heltal", "list_type": "en lista med text", "missing": "",
+}
+
+
+def swedish_tool_error(name: str, exc: Exception) -> str:
+    """The message an MCP client sees when a tool fails, in Swedish and without
+    echoing the arguments: pydantic's English validation errors name the argument
+    and the expected type; our own ValueErrors are already Swedish; anything else
+    is an internal error (logged, never shown)."""
+    import logging
+
+    from pydantic import ValidationError
+
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        parts = []
+        for err in cause.errors():
+            arg = next((str(x) for x in err.get("loc", ()) if isinstance(x, str)), "argumentet")
+            kind = err.get("type", "")
+            if kind == "missing":
+                parts.append(f"{arg} saknas")
+            else:
+                parts.append(f"{arg} ska vara {_EXPECTED.get(kind, 'av rätt typ (se verktygets schema)')}")
+        return f"Fel argument till {name}: " + "; ".join(dict.fromkeys(parts)) + "."
+    if isinstance(cause, ValueError):
+        return str(cause)
+    if cause is None and str(exc).startswith("Unknown tool"):
+        return f"Verktyget {name!r} finns inte."
+    logging.getLogger(__name__).warning("MCP-verktyget %s misslyckades (%s)", name,
+                                        cause.__class__.__name__ if cause else exc.__class__.__name__)
+    return f"Verktyget {name} kunde inte köras (internt fel)."
+
+
 def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", port: int = 8765):
     """A FastMCP server whose tools call one Assistant: the one `provider()`
-    returns (the web app's), or one loaded on the first call."""
+    returns (the web app's), or one loaded on the first call. Tool errors reach
+    the client in Swedish (`swedish_tool_error`)."""
     from mcp.server.fastmcp import FastMCP
+    from mcp.server.fastmcp.exceptions import ToolError
+
+    class SwedishFastMCP(FastMCP):
+        async def call_tool(self, name, arguments):
+            try:
+                return await super().call_tool(name, arguments)
+            except ToolError as exc:
+                raise ToolError(swedish_tool_error(name, exc)) from None
 
     from assistant.answering.extractive import QuestionError
     from assistant.conversation import Assistant
@@ -44,7 +88,7 @@ def build_server(settings: Settings, provider=None, host: str = "127.0.0.1", por
                 box["assistant"] = Assistant(settings)
             return box["assistant"]
 
-    server = FastMCP("socialtjanstlagen", instructions=INSTRUCTIONS, host=host, port=port,
+    server = SwedishFastMCP("socialtjanstlagen", instructions=INSTRUCTIONS, host=host, port=port,
                      stateless_http=True, json_response=True, log_level="WARNING")
 
     def text(value: str | None) -> str:

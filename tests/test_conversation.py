@@ -178,6 +178,45 @@ def test_mcp_lists_and_calls_every_tool(server, retriever):
     assert unknown.isError and "finns inte i källorna" in unknown.content[0].text
 
 
+ENGLISH = ("object", "type", "Input should", "validation error", "Error executing", "Traceback", "iterable",
+           "unhashable", "Field required")
+
+
+def test_wrong_argument_types_are_refused_in_swedish_by_gradio_and_mcp(server):
+    """Issue 23 row 12: Gradio's /fraga and the MCP tools called with wrong types answer in
+    Swedish, name the argument, and neither echo the input nor show Python's or pydantic's text."""
+    from gradio_client import Client
+
+    client = Client(server[0], verbose=False)
+    question = "Hur lång tid har nämnden på sig för en förhandsbedömning?"
+    for args in ((5, []), (None, []), ([question], []), (question, 5), (question, [["x"]]), (question, [{}])):
+        with pytest.raises(Exception) as caught:
+            client.predict(*args, api_name="/fraga")
+        message = str(caught.value)
+        assert ("ska vara" in message or "Ange frågan" in message), (args, message)
+        assert not any(w in message for w in ENGLISH), (args, message)
+    assert client.predict(question, [], api_name="/fraga")["kind"] == "answer"  # the right types still work
+
+    calls = [("search_passages", {"query": 5}, "query ska vara text"),
+             ("search_passages", {"query": "förhandsbedömning", "k": 1.5}, "k ska vara ett heltal"),
+             ("search_passages", {"query": "förhandsbedömning", "k": "många"}, "k ska vara ett heltal"),
+             ("get_paragraph", {}, "label saknas"),
+             ("get_paragraph", {"label": ["SFS 2025:400 20 kap. 2 §"]}, "label ska vara text"),
+             ("compare_old_new", {"reference": {"x": 1}}, "reference ska vara text"),
+             ("answer_question", {"question": question, "previous_questions": "en sträng 19850701-1234"},
+              "previous_questions ska vara en lista med text"),
+             ("answer_question", {"question": question, "previous_questions": [5]}, "previous_questions"),
+             ("whats_new", {"chapter": 20.5}, "chapter ska vara text"),
+             ("inget_verktyg", {"x": 1}, "finns inte")]
+    _, results = _mcp(server[1], [(name, args) for name, args, _ in calls])
+    for (name, args, expected), result in zip(calls, results):
+        text = result.content[0].text
+        assert result.isError, (name, args)
+        assert expected in text and name in text, (name, text)
+        assert not any(w in text for w in ENGLISH), (name, args, text)
+        assert "1234" not in text and "många" not in text, text  # nothing of the input echoed
+
+
 @pytest.mark.parametrize("message", ["", "   "])
 def test_bad_input_is_refused_in_swedish_by_the_pipeline(assistant, message):
     from assistant.answering.extractive import QuestionError

@@ -125,6 +125,20 @@ log = logging.getLogger("assistant.server")
 CONCURRENCY = int(os.environ.get("ASSISTANT_CONCURRENCY", "32"))
 
 
+def argument_problem(question, sources=None, history=None) -> str | None:
+    """What is wrong with an API call's arguments, in Swedish (never echoing them),
+    or None: the question is text, sources a list of texts, history a list of
+    messages (text or {"role", "content"}). Shared by /fraga and /api/fraga."""
+    if not isinstance(question, str):
+        return "Ange frågan som text i fältet \"question\"."
+    if history is not None and (not isinstance(history, list)
+                                or not all(isinstance(h, (str, dict)) for h in history)):
+        return "\"history\" ska vara en lista med tidigare meddelanden (text eller {\"role\", \"content\"})."
+    if sources is not None and (not isinstance(sources, list) or not all(isinstance(x, str) for x in sources)):
+        return "\"sources\" ska vara en lista med källornas namn som text."
+    return None
+
+
 def refused(exc: Exception, where: str) -> gr.Error:
     """A bad question: one log line without the question, and the Swedish
     message for the user (no traceback in the server log)."""
@@ -217,8 +231,12 @@ def build_app(settings: Settings) -> gr.Blocks:
     def ask(question: str, sources: list[str] | None = None) -> dict:
         """Answer one question as the chat does (API: /fraga): routed to a
         comparison, a change summary or a cited answer. Personnummer are masked first."""
+        problem = argument_problem(question, sources)
+        if problem:
+            log.info("/fraga: fel typ av argument")
+            raise gr.Error(problem, print_exception=False, title="Fel")
         try:
-            turn = service.get().respond(question or "", filters=filters_from_choices(sources))
+            turn = service.get().respond(question, filters=filters_from_choices(sources))
         except QuestionError as exc:
             raise refused(exc, "/fraga") from None
         return turn.to_dict()
@@ -436,17 +454,11 @@ def json_api_route(service: AnswerService):
             return bad("Kroppen är inte giltig JSON. Skicka t.ex. {\"question\": \"Hur lång tid …?\"}.")
         if not isinstance(payload, dict):
             return bad("Skicka ett JSON-objekt med fältet \"question\".")
-        question, history, sources = payload.get("question"), payload.get("history", []), payload.get("sources", [])
-        if not isinstance(question, str):
-            return bad("Ange frågan som text i fältet \"question\".")
-        if history is None:
-            history = []
-        if not isinstance(history, list) or not all(isinstance(h, (str, dict)) for h in history):
-            return bad("\"history\" ska vara en lista med tidigare meddelanden (text eller {\"role\", \"content\"}).")
-        if sources is None:
-            sources = []
-        if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
-            return bad("\"sources\" ska vara en lista med källornas namn som text.")
+        question, history, sources = payload.get("question"), payload.get("history"), payload.get("sources")
+        problem = argument_problem(question, sources, history)
+        if problem:
+            return bad(problem)
+        history, sources = history or [], sources or []
         try:
             assistant = await run_in_threadpool(service.get)
             turn = await run_in_threadpool(assistant.respond, question, history, filters_from_choices(sources))
