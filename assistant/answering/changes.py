@@ -85,7 +85,8 @@ def answer_changes(question: str, answerer, concordance: Concordance, date: str,
         for pair in olds:
             old = retriever.lookup(pair.old, date)
             if old:
-                basis = {"bill": "enligt propositionen", "inquiry": "enligt utredningen SOU 2020:47"}.get(
+                basis = {"bill": "enligt propositionen", "inquiry": "enligt utredningen SOU 2020:47",
+                         "bank": "härlett ur frågebanken, inte bekräftat av förarbetena"}.get(
                     pair.basis, "härlett ur lagtexterna")
                 lines.append(f"Motsvarar **{pair.old}** i gamla lagen ({RELATION_SV[pair.relation]}, {basis}): {cite(old[0], guide)}")
     if not answer.citations:  # no paragraph of the new law on the topic: the plain cited answer

@@ -35,7 +35,9 @@ RELATION_SV = {
 BASIS_SV = {"bill": "enligt propositionens författningskommentar",
             "inquiry": "enligt utredningens författningskommentar (SOU 2020:47, avsnitt 28.1) till dess förslag, "
                        "som lagen här motsvarar",
-            "text": "härledd ur lagtexterna (inte bekräftad av propositionen)"}
+            "text": "härledd ur lagtexterna (inte bekräftad av propositionen)",
+            "bank": "härledd ur frågebanken: paragraferna besvarar samma slags frågor, fast orden skiljer sig "
+                    "(inte bekräftad av förarbetena)"}
 
 
 @dataclass

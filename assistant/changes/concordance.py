@@ -26,7 +26,7 @@ OLD_SFS = "SFS 2001:453"
 RELATIONS = ("same_wording", "reworded", "split", "merged", "moved_in_part", "removed", "new")
 
 INQUIRY_BASIS = True  # the inquiry's commentary, composed with the draft's alignment
-ALGORITHM_VERSION = "4"  # part of the cache key: bump when the alignment changes
+ALGORITHM_VERSION = "5"  # part of the cache key: bump when the alignment changes
 MATCH = 0.30  # a one-to-one assignment below this is not a counterpart
 EXTRA = 0.32  # an additional counterpart (split/merge) needs this much ...
 EXTRA_RATIO = 0.75  # ... and this share of the best counterpart's score
@@ -352,7 +352,55 @@ def bill_statements(store: PassageStore):
     return parse_commentary(pages) if pages else []
 
 
-def build_concordance(store: PassageStore, vectors=None) -> list[Pair]:
+def question_centroids(bank) -> dict[str, np.ndarray]:
+    """Per paragraph label, the normalised mean of the question bank's vectors of
+    the questions that paragraph answers: what people ask it, in their words."""
+    if bank is None or not len(bank.vectors):
+        return {}
+    grouped: dict[str, list[np.ndarray]] = defaultdict(list)
+    for vector, labels in zip(bank.vectors, bank.labels):
+        for label in labels:
+            grouped[label].append(vector)
+    out = {}
+    for label, vs in grouped.items():
+        mean = np.mean(vs, axis=0)
+        out[label] = mean / (np.linalg.norm(mean) + 1e-12)
+    return out
+
+
+def pair_orphans(pairs: list[Pair], old: dict[str, Unit], centroids: dict[str, np.ndarray]) -> list[Pair]:
+    """A paragraph of the old law in force at repeal with no counterpart and a
+    provision of the new law with no predecessor are paired (moved_in_part, basis
+    `bank`) when each is the other's nearest orphan by what the question bank asks
+    them, and as near as the median pair the concordance already has: a duty
+    rewritten in other words (4 kap. 2 a § hemtjänst utan föregående behovsprövning
+    and 11 kap. 5 § insatser utan individuell behovsprövning) shows in its
+    questions, not its words. Every other pair is left as it is."""
+    orphan_old = [p for p in pairs if p.relation == "removed" and p.old in centroids
+                  and not old[p.old].repealed]
+    orphan_new = [p for p in pairs if p.relation == "new" and p.new[0] in centroids]
+    paired = [(centroids[p.old], centroids[n]) for p in pairs if p.old and p.old in centroids
+              for n in p.new if n in centroids]
+    if not orphan_old or not orphan_new or not paired:
+        return pairs
+    floor = float(np.median([a @ b for a, b in paired]))
+    sim = np.array([[centroids[o.old] @ centroids[n.new[0]] for n in orphan_new] for o in orphan_old])
+    matched: dict[int, int] = {}
+    for i in range(len(orphan_old)):
+        j = int(sim[i].argmax())
+        if int(sim[:, j].argmax()) == i and sim[i, j] >= floor:
+            matched[i] = j
+    if not matched:
+        return pairs
+    drop = {id(orphan_old[i]) for i in matched} | {id(orphan_new[j]) for j in matched.values()}
+    out = [p for p in pairs if id(p) not in drop]
+    for i, j in matched.items():
+        out.append(Pair(orphan_old[i].old, [orphan_new[j].new[0]], "moved_in_part", round(float(sim[i, j]), 3),
+                        "bank"))
+    return out
+
+
+def build_concordance(store: PassageStore, vectors=None, bank=None) -> list[Pair]:
     old, new = units(store, OLD_SFS), units(store, NEW_SFS)
     dense = _vectors(store, vectors)
     for u in list(old.values()) + list(new.values()):
@@ -367,6 +415,7 @@ def build_concordance(store: PassageStore, vectors=None) -> list[Pair]:
     statements = bill_statements(store)
     if statements:
         pairs = apply_bill(pairs, statements, old, new)
+    pairs = pair_orphans(pairs, old, question_centroids(bank))
 
     def key(p: Pair):
         from assistant.labels import parse_label
@@ -395,16 +444,22 @@ class Concordance:
     def basis(self) -> str:
         """The strongest basis any pair has: bill > inquiry > text."""
         bases = {p.basis for p in self.pairs}
-        return next((b for b in ("bill", "inquiry") if b in bases), "text")
+        return next((b for b in ("bill", "inquiry") if b in bases), "text")  # "bank" pairs are few: never the basis
 
     def counterparts_of_new(self, label: str) -> list[Pair]:
         return self.by_new.get(label, [])
 
     @classmethod
     def load_or_build(cls, store: PassageStore, index_dir, vectors=None) -> Concordance:
+        """The generation's concordance: read from its cache file, or built (with the
+        generation's question bank, when it has one) and cached."""
         import hashlib
 
+        from assistant.bank.adapter import BankIndex, bank_dir
+
+        bank = BankIndex.load(bank_dir(index_dir))
         digest = hashlib.sha1(f"{ALGORITHM_VERSION}|{MATCH}|{EXTRA}|{EXTRA_RATIO}|{STYCKE_MATCH}".encode())
+        digest.update(str(bank.meta.get("bank", "") if bank else "no bank").encode())
         for p in store.passages:
             if p.kind in ("statute", "bill", "inquiry"):
                 digest.update(p.id.encode())
@@ -413,7 +468,7 @@ class Concordance:
         if path.exists():
             pairs = [Pair(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
             return cls(pairs)
-        pairs = build_concordance(store, vectors)
+        pairs = build_concordance(store, vectors, bank)
         try:
             for old in index_dir.glob("concordance-*.jsonl"):
                 old.unlink()
