@@ -92,3 +92,25 @@ def server(indexed_settings):
 @pytest.fixture(scope="session")
 def app_url(server):
     return server[0]
+
+
+@pytest.fixture(scope="session")
+def pdf_to_png():
+    """Renders each page of a PDF to test-artifacts/<name>-p<n>.png (to look at after a run, as
+    issue 22 asks) and returns the share of non-white pixels per page (0 = a blank page)."""
+    def render(data: bytes, name: str) -> list[float]:
+        import numpy as np
+        import pypdfium2 as pdfium
+
+        artifacts = Path(__file__).parents[1] / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        inked = []
+        document = pdfium.PdfDocument(data)
+        for i, page in enumerate(document):
+            image = page.render(scale=1.4).to_pil()
+            image.save(artifacts / f"{name}-p{i + 1}.png")
+            pixels = np.asarray(image.convert("L"))
+            inked.append(float((pixels < 200).mean()))
+        document.close()
+        return inked
+    return render

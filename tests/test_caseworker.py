@@ -92,14 +92,16 @@ def test_a_question_with_a_topic_of_its_own_is_not_merged(assistant):
     assert turn.cited_labels()[0] == "SFS 2025:400 20 kap. 3 §"
 
 
-def test_the_conversation_pdf_is_a_document(assistant):
+def test_the_conversation_pdf_is_a_document(assistant, pdf_to_png):
     question = "Hur lång tid har nämnden på sig att göra en förhandsbedömning?"
     turn = assistant.respond(question)
     from assistant.ui.chat import turn_markdown
 
     history = [{"role": "user", "content": question}, {"role": "assistant", "content": turn_markdown(turn)}]
     md = session_markdown(history, ["SFS 2025:400 i lydelse t.o.m. SFS 2025:1501"], [turn.to_dict()])
-    text = _pdf_text(markdown_to_pdf(md, "Samtal"))
+    pdf = markdown_to_pdf(md, "Samtal")
+    text = _pdf_text(pdf)
+    assert all(ink > 0.005 for ink in pdf_to_png(pdf, "conversation-pdf"))  # every page renders, none blank
     assert "<a" not in text and "href" not in text and "class=" not in text
     assert "Källor" in text and "[1] 20 kap. 2 § socialtjänstlagen (2025:400)" in text
     assert "riksdagen.se" in text and "i lydelse t.o.m. SFS 2025:1501" in text
@@ -121,7 +123,7 @@ def test_free_answers_are_graded_by_meaning():
     assert grade(item, "14")[1].startswith("Rätt.")
 
 
-def test_a_quiz_spreads_over_the_paragraphs_and_its_key_stands_apart(retriever):
+def test_a_quiz_spreads_over_the_paragraphs_and_its_key_stands_apart(retriever, pdf_to_png):
     from assistant.course import module_passages
     from assistant.course.modules import load_modules
 
@@ -133,8 +135,10 @@ def test_a_quiz_spreads_over_the_paragraphs_and_its_key_stands_apart(retriever):
         per_label[item.citation] = per_label.get(item.citation, 0) + 1
     labels = {p.label for p in passages}
     assert max(per_label.values()) <= max(2, -(-len(items) // len(labels)) + 1), per_label
-    sheet = _pdf_text(markdown_to_pdf(quiz_markdown(items, module.title, False, ["SFS 2025:400"])))
-    key = _pdf_text(markdown_to_pdf(key_markdown(items, module.title, ["SFS 2025:400"])))
+    sheet_pdf = markdown_to_pdf(quiz_markdown(items, module.title, False, ["SFS 2025:400"]))
+    key_pdf = markdown_to_pdf(key_markdown(items, module.title, ["SFS 2025:400"]))
+    assert all(ink > 0.005 for ink in pdf_to_png(sheet_pdf, "quiz-sheet-pdf") + pdf_to_png(key_pdf, "quiz-key-pdf"))
+    sheet, key = _pdf_text(sheet_pdf), _pdf_text(key_pdf)
     assert "Facit" not in sheet and items[0].prompt[:30] not in key
     assert "Facit" in key and all(re.sub(r"\s+", " ", it.answer)[:10] in re.sub(r"\s+", " ", key) for it in items)
 

@@ -77,14 +77,16 @@ def concordance(retriever, indexed_settings):
     return Concordance.load_or_build(retriever.store, indexed_settings.index_dir, retriever.vectors)
 
 
-def test_module_handout_markdown_and_pdf(retriever, concordance):
+def test_module_handout_markdown_and_pdf(retriever, concordance, pdf_to_png):
     module = find_module(MODULES, "orosanmälan")
     rendered = render_module(module, retriever, concordance)
     versions = ["SFS 2025:400 i lydelse t.o.m. SFS 2025:1501"]
     md = module_markdown(rendered, versions)
     assert "## SFS 2025:400 20 kap. 2 §" in md and "Gamla lagen, SFS 2001:453 11 kap. 1 a §" in md
     assert "**" in md.split("Ändringar ord för ord")[1] and "{+" not in md and "[-" not in md  # diffs as formatting
-    text = _pdf_text(markdown_to_pdf(md, module.title))
+    pdf = markdown_to_pdf(md, module.title)
+    assert all(ink > 0.005 for ink in pdf_to_png(pdf, "handout-pdf"))
+    text = _pdf_text(pdf)
     assert "~~" not in text and "{+" not in text and "**" not in text
     for needle in ("SFS 2025:400 20 kap. 2 §", "SFS 2001:453 11 kap. 1 a §", "fjorton dagar", "i lydelse t.o.m. SFS 2025:1501",
                    "Diskussionsfrågor"):

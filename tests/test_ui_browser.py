@@ -221,7 +221,7 @@ Trygghetslarm;äldre;
 """
 
 
-def test_reform_tab_in_the_browser(app_url, tmp_path):
+def test_reform_tab_in_the_browser(app_url, tmp_path, pdf_to_png):
     from playwright.sync_api import expect, sync_playwright
     from pypdf import PdfReader
 
@@ -272,6 +272,7 @@ def test_reform_tab_in_the_browser(app_url, tmp_path):
             link.click()
         text = "\n".join(pg.extract_text() for pg in PdfReader(download.value.path()).pages)
         assert plan_name in text and "Eva Ek" in text and "SFS 2025:400 11 kap. 5 §" in text
+        assert all(ink > 0.005 for ink in pdf_to_png(Path(download.value.path()).read_bytes(), "plan-pdf"))
         page.screenshot(path=str(ARTIFACTS / "plan.png"), full_page=True)
         browser.close()
 
@@ -395,3 +396,54 @@ def test_a_message_with_markup_is_shown_as_text_and_loads_nothing(app_url):
     finally:
         listener.shutdown()
     assert hits == []
+
+
+def test_on_a_phone_the_sources_follow_the_answer_and_a_long_answer_opens_at_its_start(app_url):
+    """Issue 22 row 16 at 390 px: the answer's sources sit right below the chat (above the question
+    box, foldable), a long answer is shown from its first line, and Gradio's toast header is Swedish."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    long_question = ("Vi har fått en orosanmälan om ett barn. Hur lång tid har vi på oss att bedöma om en utredning "
+                     "ska inledas, och vad ska vi göra om barnet behöver skydd direkt?")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(app_url)
+        expect(page.locator("#chatbot")).to_contain_text("Fråga om nya socialtjänstlagen", timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "phone-empty-390.png"))
+        # the empty chat leaves the question box on the first screen
+        assert page.locator("#question textarea").bounding_box()["y"] < 844 - 40
+
+        def top(selector: str) -> float:
+            return page.evaluate(f"() => document.querySelector('{selector}').getBoundingClientRect().top + window.scrollY")
+
+        _ask(page, long_question)
+        expect(page.locator("#passages .passage").first).to_be_visible(timeout=30_000)
+        expect(page.locator("#chatbot .message.bot").last).to_contain_text("Svar –", timeout=30_000)
+        page.wait_for_timeout(800)  # the scroll runs after the answer is rendered
+        chat_bottom = page.evaluate("() => { const r = document.querySelector('#chatbot').getBoundingClientRect();"
+                                    " return r.bottom + window.scrollY; }")
+        assert 0 <= top("#sources-panel") - chat_bottom < 60, "the sources are not right below the chat"
+        assert top("#sources-panel") < top("#question") < top("#examples"), "order: chat, sources, question, examples"
+        # The answer's first line is in view in the chat box, and the chat is at the top of the screen.
+        box = page.locator("#chatbot").bounding_box()
+        answer = page.locator("#chatbot .message.bot").last.bounding_box()
+        assert answer["height"] > box["height"], "the test needs an answer longer than the chat box"
+        assert box["y"] - 5 <= answer["y"] <= box["y"] + 80, (answer, box)
+        assert -10 <= box["y"] <= 40, box
+        page.screenshot(path=str(ARTIFACTS / "phone-answer-390.png"))
+        page.screenshot(path=str(ARTIFACTS / "phone-answer-390-full.png"), full_page=True)
+        # the panel folds
+        page.locator("#sources-panel button, #sources-panel .label-wrap").first.click()
+        expect(page.locator("#passages")).to_be_hidden()
+
+        page.locator("#question textarea").fill("")
+        page.locator("#send").click()
+        title = page.locator(".toast-title").first
+        expect(title).to_be_attached(timeout=10_000)
+        shown = page.evaluate("() => getComputedStyle(document.querySelector('.toast-title'), '::before').content")
+        assert shown.strip('"') in ("Varning", "Fel"), shown
+        assert page.evaluate("() => getComputedStyle(document.querySelector('.toast-title')).fontSize") == "0px"
+        page.screenshot(path=str(ARTIFACTS / "phone-toast-390.png"))
+        browser.close()

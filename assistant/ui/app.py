@@ -95,7 +95,39 @@ a.cite {text-decoration: none; font-weight: 600;}
 #insatser-table table {min-width: 1100px;}
 #insatser-table td, #insatser-table th {word-break: normal !important; overflow-wrap: normal !important;
   hyphens: manual;}
+/* Gradio's toasts head themselves with their type in English ("Warning", "Error"): Swedish instead. */
+.toast-title {font-size: 0 !important;}
+.toast-title::before {font-size: var(--text-md, 14px);}
+.toast-title.error::before {content: "Fel";} .toast-title.warning::before {content: "Varning";}
+.toast-title.info::before {content: "Information";} .toast-title.success::before {content: "Klart";}
+/* A phone: the chat, then the sources of the answer right below it (foldable), then the question box;
+   the columns dissolve so their parts can be ordered as one list. */
+@media (max-width: 700px) {
+  #chat-row {flex-direction: column; flex-wrap: nowrap;}
+  #chat-col, #side-col, #chat-col > .form, #side-col > .form {display: contents;}
+  #chat-col > *, #side-col > *, #chat-col > .form > *, #side-col > .form > * {order: 20;}
+  #chat-row #chatbot {order: 1; height: 55vh !important;}
+  #chat-row #chatbot:not(:has(.message)) {height: 240px !important;}  /* empty: the question box in view */
+  #chat-row #sources-panel {order: 2;}
+  #chat-row #passages {max-height: 45vh; overflow-y: auto;}
+  #chat-row #question {order: 3;} #chat-row #chat-buttons {order: 4;} #chat-row #similar {order: 5;}
+  #chat-row #examples {order: 6;} #chat-row #sources {order: 7;}
+}
 """
+
+# After an answer: its first line in view (not its end), in the chat and on the page.
+SCROLL_TO_ANSWER = """() => {
+  const bots = document.querySelectorAll('#chatbot .message.bot');
+  const last = bots[bots.length - 1];
+  if (!last) return;
+  let box = last.parentElement;
+  while (box && box !== document.body && !(box.scrollHeight > box.clientHeight + 1
+         && /auto|scroll/.test(getComputedStyle(box).overflowY))) box = box.parentElement;
+  if (box && box !== document.body) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 36;
+  if (window.innerWidth <= 700) {  // a phone: the chat's top at the top of the screen
+    window.scrollTo(0, document.querySelector('#chatbot').getBoundingClientRect().top + window.scrollY - 8);
+  }
+}"""
 
 # Clicking [n] in an answer scrolls to the cited passage beside it and highlights it.
 HEAD = """<script>
@@ -315,30 +347,31 @@ def build_app(settings: Settings) -> gr.Blocks:
         gr.HTML(NOTICE)
         answers = gr.State([])
         with gr.Tabs():
-            with gr.Tab("Fråga", id="chat-tab"), gr.Row():
-                with gr.Column(scale=3):
+            with gr.Tab("Fråga", id="chat-tab"), gr.Row(elem_id="chat-row"):
+                with gr.Column(scale=3, elem_id="chat-col"):
                     # No copy or share icons (English titles; the answer with its sources is copied
                     # from the field beside it); the empty chat says what to ask.
                     chatbot = gr.Chatbot(label="Samtal", height=460, elem_id="chatbot", buttons=[],
                                          feedback_options=("Like", "Dislike"), placeholder=PLACEHOLDER,
-                                         latex_delimiters=[])
+                                         latex_delimiters=[], autoscroll=False)
                     question = gr.Textbox(label="Din fråga", elem_id="question", lines=2, max_lines=6,
                                           placeholder="T.ex. Hur lång tid har nämnden på sig för en förhandsbedömning?")
-                    with gr.Row():
+                    with gr.Row(elem_id="chat-buttons"):
                         send = gr.Button("Fråga", variant="primary", elem_id="send")
                         clear = gr.Button("Rensa samtalet", elem_id="clear")
                     similar = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[], label="Liknande frågor",
                                          visible=False, elem_id="similar")
-                    gr.Examples(EXAMPLES, inputs=question, label="Exempelfrågor")
-                with gr.Column(scale=2):
+                    gr.Examples(EXAMPLES, inputs=question, label="Exempelfrågor", elem_id="examples")
+                with gr.Column(scale=2, elem_id="side-col"):
                     offered, absent = available_choices(indexed_kinds(settings))
                     sources = gr.CheckboxGroup(offered, label="Sök i källorna (inget val = alla)",
                                                elem_id="sources")
                     if absent:
                         gr.Markdown("*Finns inte i indexet här: " + ", ".join(absent) + ".*", elem_id="absent-sources")
-                    gr.Markdown("### Citerade avsnitt")
-                    passages = gr.HTML("<p class='no-sources'>Ställ en fråga för att se källorna här.</p>",
-                                       elem_id="passages")
+                    # On a phone this panel moves right below the chat (CSS order) and can be folded.
+                    with gr.Accordion("Citerade avsnitt", open=True, elem_id="sources-panel"):
+                        passages = gr.HTML("<p class='no-sources'>Ställ en fråga för att se källorna här.</p>",
+                                           elem_id="passages")
                     copy = gr.Textbox(label="Kopiera svar med källor", lines=4, max_lines=12, buttons=["copy"],
                                       elem_id="copy", interactive=False)
                     session_btn = gr.Button("Spara samtalet som PDF", elem_id="session-pdf")
@@ -361,10 +394,10 @@ def build_app(settings: Settings) -> gr.Blocks:
 
         inputs = [question, chatbot, sources, answers]
         outputs = [question, chatbot, passages, copy, answers, similar]
-        send.click(chat, inputs, outputs, api_name="chat")
+        send.click(chat, inputs, outputs, api_name="chat").then(None, js=SCROLL_TO_ANSWER)
         similar.click(lambda sample: sample[0] if sample else "", similar, question, api_visibility="private").then(
-            chat, inputs, outputs, api_visibility="private")
-        question.submit(chat, inputs, outputs, api_visibility="private")
+            chat, inputs, outputs, api_visibility="private").then(None, js=SCROLL_TO_ANSWER)
+        question.submit(chat, inputs, outputs, api_visibility="private").then(None, js=SCROLL_TO_ANSWER)
         clear.click(lambda: ([], "<p class='no-sources'>Ställ en fråga för att se källorna här.</p>", "", [],
                              gr.update(samples=[], visible=False)),
                     None, [chatbot, passages, copy, answers, similar], api_visibility="private")
