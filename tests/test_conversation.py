@@ -178,6 +178,62 @@ def test_mcp_lists_and_calls_every_tool(server, retriever):
     assert unknown.isError and "finns inte i källorna" in unknown.content[0].text
 
 
+def test_the_client_limiter_counts_per_client_and_forgets_idle_clients():
+    from assistant.ui.limits import BUSY, Busy, ClientLimiter
+
+    limiter = ClientLimiter(limit=2)
+    assert limiter.acquire("a") and limiter.acquire("a") and not limiter.acquire("a")
+    assert limiter.acquire("b")  # another client is not held up
+    limiter.release("a")
+    assert limiter.acquire("a")
+    with pytest.raises(Busy) as caught, limiter.slot("a"):
+        pass
+    assert str(caught.value) == BUSY and "samtidigt" in BUSY
+    for client in ("a", "a", "b"):
+        limiter.release(client)
+    assert limiter.in_progress() == 0 and limiter._active == {}
+
+
+def test_one_client_cannot_take_every_answer_slot(server):
+    """Issue 23 row 18 (per-client limit): a burst of 40 simultaneous questions from one address gets
+    some Swedish 429s, while a question from another loopback address is answered meanwhile, and the
+    first address is answered again once its burst is over."""
+    import http.client
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlparse
+
+    from assistant.ui.limits import BUSY, PER_CLIENT
+
+    url = urlparse(server[0])
+    body = json.dumps({"question": "Vi fick en orosanmälan från skolan i går om en elev som ofta kommer hungrig och "
+                                   "säger att pappa är arg hemma. Hur lång tid har nämnden på sig att bedöma om en "
+                                   "utredning ska inledas, och vad gäller om barnet behöver skydd direkt?"})
+    start = threading.Barrier(41)
+
+    def post(source: str, wait: bool = True) -> tuple[int, dict]:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120, source_address=(source, 0))
+        if wait:
+            start.wait()
+        conn.request("POST", "/api/fraga", body=body, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        data = json.loads(response.read())
+        conn.close()
+        return response.status, data
+
+    with ThreadPoolExecutor(max_workers=41) as pool:
+        burst = [pool.submit(post, "127.0.0.1") for _ in range(40)]
+        other = pool.submit(post, "127.0.0.2")
+        results = [f.result() for f in burst]
+        other_status, other_data = other.result()
+    statuses = [status for status, _ in results]
+    assert statuses.count(200) >= PER_CLIENT and 429 in statuses, statuses
+    assert all(data == {"error": BUSY} for status, data in results if status == 429)
+    assert other_status == 200 and other_data["citations"], other_data
+    status, data = post("127.0.0.1", wait=False)
+    assert status == 200 and data["citations"]
+
+
 ENGLISH = ("object", "type", "Input should", "validation error", "Error executing", "Traceback", "iterable",
            "unhashable", "Field required")
 

@@ -47,6 +47,7 @@ from assistant.ui.chat import (  # noqa: E402
     version_line,
 )
 from assistant.ui.course_tab import build_course_tab  # noqa: E402
+from assistant.ui.limits import Busy, ClientLimiter, client_of  # noqa: E402
 from assistant.ui.reform_tab import build_reform_tab  # noqa: E402
 
 EXAMPLES = [
@@ -186,6 +187,7 @@ class AnswerService:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.limiter = ClientLimiter()  # questions in progress per client: chat, /fraga and /api/fraga
         self.ready = threading.Event()
         self.error: str | None = None
         self.assistant: Assistant | None = None
@@ -260,7 +262,7 @@ def build_app(settings: Settings) -> gr.Blocks:
     service = AnswerService(settings)
     feedback = FeedbackLog(settings.writable_dir / "feedback.jsonl")
 
-    def ask(question: str, sources: list[str] | None = None) -> dict:
+    def ask(question: str, sources: list[str] | None = None, request: gr.Request = None) -> dict:
         """Answer one question as the chat does (API: /fraga): routed to a
         comparison, a change summary or a cited answer. Personnummer are masked first."""
         problem = argument_problem(question, sources)
@@ -268,7 +270,10 @@ def build_app(settings: Settings) -> gr.Blocks:
             log.info("/fraga: fel typ av argument")
             raise gr.Error(problem, print_exception=False, title="Fel")
         try:
-            turn = service.get().respond(question, filters=filters_from_choices(sources))
+            with service.limiter.slot(client_of(request)):
+                turn = service.get().respond(question, filters=filters_from_choices(sources))
+        except Busy as exc:
+            raise gr.Error(str(exc), print_exception=False, title="Fel") from None
         except QuestionError as exc:
             raise refused(exc, "/fraga") from None
         return turn.to_dict()
@@ -278,9 +283,21 @@ def build_app(settings: Settings) -> gr.Blocks:
         samples = [[q["question"]] for q in (turn.similar if turn is not None else [])]
         return gr.update(samples=samples, visible=bool(samples))
 
-    def chat(message: str, history: list, sources: list[str], answers: list):
-        """One chat turn (a generator: progress first, then the answer). An LLM's
-        answer is shown only after the verifier has checked it, so only progress is streamed."""
+    def chat(message: str, history: list, sources: list[str], answers: list, request: gr.Request = None):
+        """One chat turn (a generator: progress first, then the answer), at most a few at a
+        time per client (ClientLimiter)."""
+        client = client_of(request)
+        if not service.limiter.acquire(client):
+            gr.Warning(str(Busy()), title="Varning")
+            yield gr.update(), gr.update(), gr.update(), gr.update(), answers, gr.update()
+            return
+        try:
+            yield from answer_turn(message, history, sources, answers)
+        finally:
+            service.limiter.release(client)
+
+    def answer_turn(message: str, history: list, sources: list[str], answers: list):
+        """An LLM's answer is shown only after the verifier has checked it, so only progress is streamed."""
         history = list(history or [])
         masked, _ = mask_personnummer(message or "")
         if not masked.strip():
@@ -492,6 +509,9 @@ def json_api_route(service: AnswerService):
         if problem:
             return bad(problem)
         history, sources = history or [], sources or []
+        client = client_of(request)
+        if not service.limiter.acquire(client):
+            return bad(str(Busy()), 429)
         try:
             assistant = await run_in_threadpool(service.get)
             turn = await run_in_threadpool(assistant.respond, question, history, filters_from_choices(sources))
@@ -500,6 +520,8 @@ def json_api_route(service: AnswerService):
             return bad(str(exc))
         except gr.Error as exc:  # the index is still loading, or cannot be loaded
             return bad(str(exc), 503)
+        finally:
+            service.limiter.release(client)
         return JSONResponse(turn.to_dict())
 
     return APIRoute("/api/fraga", fraga, methods=["POST"])
