@@ -15,6 +15,21 @@ them; a run longer than the repository's question sets repeats some). Two
 ways in: `json` is the plain HTTP endpoint POST /api/fraga, `gradio` the named
 Gradio endpoint /fraga through gradio_client (its queue protocol). The load
 generator runs on the same machine and shares its cores.
+
+Each simulated user of the JSON API connects from its own loopback address
+(127.0.0.2, 127.0.0.3, …), so the server's per-client limit sees 50 users as 50
+clients; gradio_client cannot choose its address, so the Gradio runs switch the
+limit off (ASSISTANT_PER_CLIENT=0) rather than measure it.
+
+    python benchmarks/load.py --scenario fresh-burst   # 50 users x 8 new questions the moment the server accepts
+    python benchmarks/load.py --scenario abuse         # 8 clients sending 2,000-emoji messages among 50 users
+
+`fresh-burst` starts a new server and sends the burst as soon as it accepts
+connections (it accepts only after the index is loaded and one question
+answered). `abuse` runs 50 normal users (think time 10 s) while 8 other clients
+keep sending 2,000-emoji messages (half emoji only, refused before the model;
+half a question padded with emoji, embedded after the 256-token cap);
+the normal questions' latencies are reported apart from the abusive ones.
 """
 
 from __future__ import annotations
@@ -73,17 +88,18 @@ class JsonClient:
     """POST /api/fraga over one keep-alive connection per user, opened again when the
     server has closed it (as a browser does after a pause)."""
 
-    def __init__(self, url: str, **_):
+    def __init__(self, url: str, source: str | None = None, **_):
         from urllib.parse import urlparse
 
         parsed = urlparse(url)
         self.address = (parsed.hostname, parsed.port)
+        self.source = (source, 0) if source else None
         self.conn = self._connect()
 
     def _connect(self):
         import http.client
 
-        return http.client.HTTPConnection(*self.address, timeout=120)
+        return http.client.HTTPConnection(*self.address, timeout=120, source_address=self.source)
 
     def predict(self, question: str, sources, api_name: str = "") -> dict:
         import http.client
@@ -102,11 +118,17 @@ class JsonClient:
                     raise
         data = json.loads(response.read())
         if response.status != 200:
-            raise RuntimeError(data.get("error", response.status))
+            raise RuntimeError(f"{response.status}: {data.get('error', '')}")
         return data
 
 
-def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json", think: float = 0.0) -> dict:
+def source_address(i: int) -> str:
+    """The i-th simulated client's own loopback address (Linux routes all of 127/8 to lo)."""
+    return f"127.0.{2 + i // 250}.{2 + i % 250}"
+
+
+def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json", think: float = 0.0,
+        first_client: int = 0) -> dict:
     from gradio_client import Client
 
     if api == "json":
@@ -116,10 +138,10 @@ def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json",
     lock = threading.Lock()
 
     clients = []
-    for _ in range(users):  # connected first (not timed): the figures are about answering
+    for i in range(users):  # connected first (not timed): the figures are about answering
         try:
             clients.append(Client(url, verbose=False, httpx_kwargs={"timeout": 120}) if api == "gradio"
-                           else Client(url))
+                           else Client(url, source=source_address(first_client + i)))
         except Exception as exc:  # counted, not raised: the table shows it
             errors.append(f"connect: {exc.__class__.__name__}")
 
@@ -153,9 +175,9 @@ def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json",
 
 
 @contextlib.contextmanager
-def server(data_dir: str):
+def server(data_dir: str, per_client: bool = True):
     port = free_port()
-    env = os.environ | {"ASSISTANT_DATA_DIR": data_dir}
+    env = os.environ | {"ASSISTANT_DATA_DIR": data_dir} | ({} if per_client else {"ASSISTANT_PER_CLIENT": "0"})
     process = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -167,8 +189,60 @@ def server(data_dir: str):
         process.wait(timeout=30)
 
 
+def fresh_burst(data_dir: str, users: int = 50, per_user: int = 8) -> None:
+    """A server started just now, hit by every user at once the moment it accepts."""
+    pool = questions()
+    started = time.perf_counter()
+    with server(data_dir) as url:
+        up = time.perf_counter() - started
+        r = run(url, users, per_user, pool[:users * per_user])
+    print(f"fresh-burst: server accepted after {up:.1f} s; {r['users']} users x {per_user} new questions: "
+          f"p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, max {r['max_s']:.2f} s, {r['per_s']:.1f} q/s, "
+          f"errors {r['errors']}" + (f" e.g. {r['error_examples']}" if r["errors"] else ""), flush=True)
+
+
+def abuse(data_dir: str, users: int = 50, per_user: int = 8, abusers: int = 8, think: float = 10.0) -> None:
+    """Normal users with think time while a few clients keep sending 2,000-emoji messages."""
+    pool = questions()
+    # half the abusers send emoji only (refused before the model), half a question padded with
+    # emoji to just under the 2,000-character limit (embedded, cut to 256 tokens)
+    emoji_only = "\U0001F600" * 2000
+    padded = pool[0] + " {} " + "\U0001F600" * (1980 - len(pool[0]))  # a new number each time: no cache hit
+    stop = threading.Event()
+    abusive: list[float] = []
+    refused = [0]
+
+    def abuser(i: int) -> None:
+        client = JsonClient(url, source=source_address(1000 + i))
+        n = 0
+        while not stop.is_set():
+            n += 1
+            t = time.perf_counter()
+            try:
+                client.predict(emoji_only if i % 2 else padded.format(n * 100 + i), [])
+            except RuntimeError:
+                refused[0] += 1
+            abusive.append(time.perf_counter() - t)
+
+    with server(data_dir) as url:
+        run(url, 1, 1, pool)  # one question first: the figures are about the mix, not the start
+        threads = [threading.Thread(target=abuser, args=(i,), daemon=True) for i in range(abusers)]
+        for t in threads:
+            t.start()
+        r = run(url, users, per_user, pool[1:1 + users * per_user], think=think)
+        stop.set()
+        for t in threads:
+            t.join(timeout=120)
+    print(f"abuse: {users} users (think {think:g} s) x {per_user} questions beside {abusers} clients sending "
+          f"2,000 emoji: normal p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, max {r['max_s']:.2f} s, "
+          f"errors {r['errors']}; abusive messages {len(abusive)} (refused {refused[0]}), "
+          f"p50 {pct(abusive, 0.5):.2f} s, p95 {pct(abusive, 0.95):.2f} s", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--scenario", choices=["table", "fresh-burst", "abuse"], default="table",
+                        help="table: users x ways in (default); fresh-burst; abuse (see the module's docstring)")
     parser.add_argument("--data-dir", default=os.environ.get("ASSISTANT_DATA_DIR", str(ROOT / "data")))
     parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 50, 200])
     parser.add_argument("--questions-per-user", type=int, default=4)
@@ -178,11 +252,17 @@ def main() -> int:
     args = parser.parse_args()
     if not (Path(args.data_dir) / "index" / "passages.jsonl").exists():
         raise SystemExit(f"no index in {args.data_dir}: run `assistant ingest` first")
+    if args.scenario == "fresh-burst":
+        fresh_burst(args.data_dir)
+        return 0
+    if args.scenario == "abuse":
+        abuse(args.data_dir)
+        return 0
     pool = questions()
     print(f"{'api':>6} {'think':>5} {'users':>6} {'questions':>9} {'new':>5} {'p50 s':>7} {'p95 s':>7} {'max s':>7} "
           f"{'q/s':>6} {'errors':>6}")
     for api, think in itertools.product(args.api, args.think):
-        with server(args.data_dir) as url:  # a fresh server (empty caches) for each way in and pace
+        with server(args.data_dir, per_client=api == "json") as url:  # a fresh server per way in and pace
             run(url, 1, 2, pool, "gradio")  # the index loads in the background: wait for it
             seen, start = set(pool[:2]), 2  # each run starts with questions this server has not answered
             for users in args.users:

@@ -83,7 +83,15 @@ def server(indexed_settings):
     from assistant.ui.app import serve
 
     port, mcp_port = free_port(), free_port()
+    # Every test asks from 127.0.0.1: the per-minute text budget per client would stop the suite
+    # (it is tested on its own: test_the_client_limiter_*); the concurrency limit stays on.
+    budget = os.environ.get("ASSISTANT_CHARS_PER_MINUTE")
+    os.environ["ASSISTANT_CHARS_PER_MINUTE"] = "0"
     demo = serve(indexed_settings, host="127.0.0.1", port=port, prevent_thread_lock=True, mcp_port=mcp_port)
+    if budget is None:
+        os.environ.pop("ASSISTANT_CHARS_PER_MINUTE", None)
+    else:
+        os.environ["ASSISTANT_CHARS_PER_MINUTE"] = budget
     yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mcp_port}/mcp"
     demo.mcp_http[0].should_exit = True
     demo.close()

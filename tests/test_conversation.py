@@ -179,9 +179,9 @@ def test_mcp_lists_and_calls_every_tool(server, retriever):
 
 
 def test_the_client_limiter_counts_per_client_and_forgets_idle_clients():
-    from assistant.ui.limits import BUSY, Busy, ClientLimiter
+    from assistant.ui.limits import BUSY, TOO_MUCH, Busy, ClientLimiter
 
-    limiter = ClientLimiter(limit=2)
+    limiter = ClientLimiter(limit=2, chars_per_minute=0)
     assert limiter.acquire("a") and limiter.acquire("a") and not limiter.acquire("a")
     assert limiter.acquire("b")  # another client is not held up
     limiter.release("a")
@@ -192,6 +192,20 @@ def test_the_client_limiter_counts_per_client_and_forgets_idle_clients():
     for client in ("a", "a", "b"):
         limiter.release(client)
     assert limiter.in_progress() == 0 and limiter._active == {}
+
+    # the text budget: 1,000 characters a minute per client, on a clock the test moves
+    now = [0.0]
+    budget = ClientLimiter(limit=0, chars_per_minute=1000, clock=lambda: now[0])
+    assert budget.admit("a", 600) is None and budget.admit("a", 300) is None
+    assert budget.admit("a", 200) == TOO_MUCH and "Vänta en minut" in TOO_MUCH  # 1,100 > 1,000: not counted
+    assert budget.admit("b", 900) is None  # another client has its own budget
+    now[0] = 30.0
+    assert budget.admit("a", 100) is None and budget.admit("a", 1) == TOO_MUCH
+    now[0] = 60.5  # the first two messages are a minute old
+    assert budget.admit("a", 800) is None
+    now[0] = 200.0
+    assert budget.admit("c", 5000) is None  # one message larger than the budget costs the whole budget
+    assert set(budget._sent) == {"c"}  # idle clients are forgotten
 
 
 def test_one_client_cannot_take_every_answer_slot(server):

@@ -6,6 +6,7 @@ dict, and `/chat` (the chat turn the page itself uses).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -47,7 +48,7 @@ from assistant.ui.chat import (  # noqa: E402
     version_line,
 )
 from assistant.ui.course_tab import build_course_tab  # noqa: E402
-from assistant.ui.limits import Busy, ClientLimiter, client_of  # noqa: E402
+from assistant.ui.limits import ClientLimiter, client_of  # noqa: E402
 from assistant.ui.reform_tab import build_reform_tab  # noqa: E402
 
 EXAMPLES = [
@@ -156,6 +157,7 @@ log = logging.getLogger("assistant.server")
 # Answers are CPU-bound and take tens of milliseconds; the pipeline is thread-safe. More workers than
 # this only queue inside the thread pool (benchmarks/load.py; README).
 CONCURRENCY = int(os.environ.get("ASSISTANT_CONCURRENCY", "32"))
+REFUSAL_DELAY_S = 1.0  # how long /api/fraga holds a 429 (per-client limits) before it answers
 
 
 def argument_problem(question, sources=None, history=None) -> str | None:
@@ -269,13 +271,16 @@ def build_app(settings: Settings) -> gr.Blocks:
         if problem:
             log.info("/fraga: fel typ av argument")
             raise gr.Error(problem, print_exception=False, title="Fel")
+        client = client_of(request)
+        reason = service.limiter.admit(client, len(question))
+        if reason:
+            raise gr.Error(reason, print_exception=False, title="Fel")
         try:
-            with service.limiter.slot(client_of(request)):
-                turn = service.get().respond(question, filters=filters_from_choices(sources))
-        except Busy as exc:
-            raise gr.Error(str(exc), print_exception=False, title="Fel") from None
+            turn = service.get().respond(question, filters=filters_from_choices(sources))
         except QuestionError as exc:
             raise refused(exc, "/fraga") from None
+        finally:
+            service.limiter.release(client)
         return turn.to_dict()
 
     def similar_update(turn):
@@ -287,8 +292,9 @@ def build_app(settings: Settings) -> gr.Blocks:
         """One chat turn (a generator: progress first, then the answer), at most a few at a
         time per client (ClientLimiter)."""
         client = client_of(request)
-        if not service.limiter.acquire(client):
-            gr.Warning(str(Busy()), title="Varning")
+        reason = service.limiter.admit(client, len(message or ""))
+        if reason:
+            gr.Warning(reason, title="Varning")
             yield gr.update(), gr.update(), gr.update(), gr.update(), answers, gr.update()
             return
         try:
@@ -510,8 +516,12 @@ def json_api_route(service: AnswerService):
             return bad(problem)
         history, sources = history or [], sources or []
         client = client_of(request)
-        if not service.limiter.acquire(client):
-            return bad(str(Busy()), 429)
+        reason = service.limiter.admit(client, len(question))
+        if reason:
+            # A client over its budget waits a second for the refusal (costs the server nothing
+            # here): a script that asks again at once cannot keep the event loop busy with refusals.
+            await asyncio.sleep(REFUSAL_DELAY_S)
+            return bad(reason, 429)
         try:
             assistant = await run_in_threadpool(service.get)
             turn = await run_in_threadpool(assistant.respond, question, history, filters_from_choices(sources))
