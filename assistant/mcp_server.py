@@ -26,7 +26,7 @@ INSTRUCTIONS = (
 
 _EXPECTED = {  # pydantic error type -> what the argument should be, in Swedish
     "string_type": "text", "int_type": "ett heltal", "int_parsing": "ett heltal",
-    "int_from_float": "ett heltal", "list_type": "en lista med text", "missing": "",
+    "int_from_float": "ett heltal", "list_type": "en lista med text",
 }
 
 

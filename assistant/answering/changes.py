@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.changes.compare import RELATION_SV
+from assistant.changes.compare import BASIS_SHORT_SV, RELATION_SV
 from assistant.changes.concordance import Concordance
 from assistant.parsing.text import sentence_spans
 from assistant.retrieval.evidence import QuestionTerms, text_tokens
@@ -85,9 +85,7 @@ def answer_changes(question: str, answerer, concordance: Concordance, date: str,
         for pair in olds:
             old = retriever.lookup(pair.old, date)
             if old:
-                basis = {"bill": "enligt propositionen", "inquiry": "enligt utredningen SOU 2020:47",
-                         "bank": "härlett ur frågebanken, inte bekräftat av förarbetena"}.get(
-                    pair.basis, "härlett ur lagtexterna")
+                basis = BASIS_SHORT_SV.get(pair.basis, BASIS_SHORT_SV["text"])
                 lines.append(f"Motsvarar **{pair.old}** i gamla lagen ({RELATION_SV[pair.relation]}, {basis}): {cite(old[0], guide)}")
     if not answer.citations:  # no paragraph of the new law on the topic: the plain cited answer
         base.question = question

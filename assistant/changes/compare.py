@@ -38,6 +38,8 @@ BASIS_SV = {"bill": "enligt propositionens författningskommentar",
             "text": "härledd ur lagtexterna (inte bekräftad av propositionen)",
             "bank": "härledd ur frågebanken: paragraferna besvarar samma slags frågor, fast orden skiljer sig "
                     "(inte bekräftad av förarbetena)"}
+BASIS_SHORT_SV = {"bill": "enligt propositionen", "inquiry": "enligt utredningen SOU 2020:47",
+                  "text": "härlett ur lagtexterna", "bank": "härlett ur frågebanken, inte bekräftat av förarbetena"}
 
 
 @dataclass

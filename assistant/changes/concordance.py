@@ -457,9 +457,12 @@ class Concordance:
 
         from assistant.bank.adapter import BankIndex, bank_dir
 
-        bank = BankIndex.load(bank_dir(index_dir))
+        try:  # the bank's hash alone keys the cache; its vectors are read only to build
+            bank_hash = json.loads((bank_dir(index_dir) / "meta.json").read_text(encoding="utf-8")).get("bank", "")
+        except (OSError, ValueError):
+            bank_hash = "no bank"
         digest = hashlib.sha1(f"{ALGORITHM_VERSION}|{MATCH}|{EXTRA}|{EXTRA_RATIO}|{STYCKE_MATCH}".encode())
-        digest.update(str(bank.meta.get("bank", "") if bank else "no bank").encode())
+        digest.update(str(bank_hash).encode())
         for p in store.passages:
             if p.kind in ("statute", "bill", "inquiry"):
                 digest.update(p.id.encode())
@@ -468,7 +471,7 @@ class Concordance:
         if path.exists():
             pairs = [Pair(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
             return cls(pairs)
-        pairs = build_concordance(store, vectors, bank)
+        pairs = build_concordance(store, vectors, BankIndex.load(bank_dir(index_dir)))
         try:
             for old in index_dir.glob("concordance-*.jsonl"):
                 old.unlink()
