@@ -19,7 +19,8 @@ generator runs on the same machine and shares its cores.
 Each simulated user of the JSON API connects from its own loopback address
 (127.0.0.2, 127.0.0.3, …), so the server's per-client limit sees 50 users as 50
 clients; gradio_client cannot choose its address, so the Gradio runs switch the
-limit off (ASSISTANT_PER_CLIENT=0) rather than measure it.
+per-client limits off (ASSISTANT_PER_CLIENT=0, ASSISTANT_CHARS_PER_MINUTE=0)
+rather than measure them.
 
     python benchmarks/load.py --scenario fresh-burst   # 50 users x 8 new questions the moment the server accepts
     python benchmarks/load.py --scenario abuse         # 8 clients sending 2,000-emoji messages among 50 users
@@ -127,8 +128,7 @@ def source_address(i: int) -> str:
     return f"127.0.{2 + i // 250}.{2 + i % 250}"
 
 
-def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json", think: float = 0.0,
-        first_client: int = 0) -> dict:
+def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json", think: float = 0.0) -> dict:
     from gradio_client import Client
 
     if api == "json":
@@ -141,7 +141,7 @@ def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json",
     for i in range(users):  # connected first (not timed): the figures are about answering
         try:
             clients.append(Client(url, verbose=False, httpx_kwargs={"timeout": 120}) if api == "gradio"
-                           else Client(url, source=source_address(first_client + i)))
+                           else Client(url, source=source_address(i)))
         except Exception as exc:  # counted, not raised: the table shows it
             errors.append(f"connect: {exc.__class__.__name__}")
 
@@ -177,7 +177,8 @@ def run(url: str, users: int, per_user: int, pool: list[str], api: str = "json",
 @contextlib.contextmanager
 def server(data_dir: str, per_client: bool = True):
     port = free_port()
-    env = os.environ | {"ASSISTANT_DATA_DIR": data_dir} | ({} if per_client else {"ASSISTANT_PER_CLIENT": "0"})
+    env = os.environ | {"ASSISTANT_DATA_DIR": data_dir} | (
+        {} if per_client else {"ASSISTANT_PER_CLIENT": "0", "ASSISTANT_CHARS_PER_MINUTE": "0"})
     process = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -179,19 +179,17 @@ def test_mcp_lists_and_calls_every_tool(server, retriever):
 
 
 def test_the_client_limiter_counts_per_client_and_forgets_idle_clients():
-    from assistant.ui.limits import BUSY, TOO_MUCH, Busy, ClientLimiter
+    from assistant.ui.limits import BUSY, TOO_MUCH, ClientLimiter
 
     limiter = ClientLimiter(limit=2, chars_per_minute=0)
-    assert limiter.acquire("a") and limiter.acquire("a") and not limiter.acquire("a")
-    assert limiter.acquire("b")  # another client is not held up
+    assert limiter.admit("a") is None and limiter.admit("a") is None
+    assert limiter.admit("a") == BUSY and "samtidigt" in BUSY
+    assert limiter.admit("b") is None  # another client is not held up
     limiter.release("a")
-    assert limiter.acquire("a")
-    with pytest.raises(Busy) as caught, limiter.slot("a"):
-        pass
-    assert str(caught.value) == BUSY and "samtidigt" in BUSY
+    assert limiter.admit("a") is None
     for client in ("a", "a", "b"):
         limiter.release(client)
-    assert limiter.in_progress() == 0 and limiter._active == {}
+    assert limiter._active == {}
 
     # the text budget: 1,000 characters a minute per client, on a clock the test moves
     now = [0.0]
@@ -206,6 +204,11 @@ def test_the_client_limiter_counts_per_client_and_forgets_idle_clients():
     now[0] = 200.0
     assert budget.admit("c", 5000) is None  # one message larger than the budget costs the whole budget
     assert set(budget._sent) == {"c"}  # idle clients are forgotten
+    # a question refused for being one too many is not charged against the text budget
+    both = ClientLimiter(limit=1, chars_per_minute=1000, clock=lambda: now[0])
+    assert both.admit("d", 600) is None and both.admit("d", 600) == BUSY
+    both.release("d")
+    assert both.admit("d", 400) is None
 
 
 def test_one_client_cannot_take_every_answer_slot(server):

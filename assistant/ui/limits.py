@@ -9,7 +9,6 @@ import os
 import threading
 import time
 from collections import deque
-from contextlib import contextmanager
 
 PER_CLIENT = 8  # questions in progress per client (ASSISTANT_PER_CLIENT; 0: no limit)
 CHARS_PER_MINUTE = 8000  # characters per client and minute (ASSISTANT_CHARS_PER_MINUTE; 0: no budget)
@@ -17,20 +16,6 @@ BUSY = ("För många frågor samtidigt från samma dator. Vänta tills svaren ha
         "försök sedan igen.")
 TOO_MUCH = ("Du har skickat mycket text på kort tid. Vänta en minut och försök igen – "
             "kortare frågor besvaras också snabbare.")
-
-
-class Busy(Exception):
-    """The client already has as many questions in progress as it may."""
-
-    def __str__(self) -> str:
-        return BUSY
-
-
-class TooMuch(Exception):
-    """The client has sent more text in the last minute than its budget."""
-
-    def __str__(self) -> str:
-        return TOO_MUCH
 
 
 class ClientLimiter:
@@ -91,28 +76,14 @@ class ClientLimiter:
 
     def admit(self, client: str, chars: int = 0) -> str | None:
         """Lets one question of `client` (of `chars` characters) in: None, and it is in progress
-        until `release`; or the Swedish reason it is not (too much text in the last minute,
-        too many questions at a time)."""
-        if not self.charge(client, chars):
-            return TOO_MUCH
+        until `release`; or the Swedish reason it is not (too many questions at a time, too much
+        text in the last minute), and nothing is counted."""
         if not self.acquire(client):
             return BUSY
-        return None
-
-    @contextmanager
-    def slot(self, client: str, chars: int = 0):
-        """One question of `client` in progress; TooMuch or Busy when it may not."""
-        reason = self.admit(client, chars)
-        if reason is not None:
-            raise TooMuch if reason == TOO_MUCH else Busy
-        try:
-            yield
-        finally:
+        if not self.charge(client, chars):
             self.release(client)
-
-    def in_progress(self) -> int:
-        with self._lock:
-            return sum(self._active.values())
+            return TOO_MUCH
+        return None
 
 
 def client_of(request) -> str:
