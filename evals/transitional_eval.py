@@ -21,12 +21,13 @@ AMENDMENTS = ("övergångsbestämmelser 2025:1299", "övergångsbestämmelser 20
 
 def score(assistant: Assistant, items: list[dict], show: bool = False) -> dict:
     by_matter: dict[str, list[bool]] = defaultdict(list)
-    stray = exceptions_missed = 0
+    stray = exceptions_missed = strict = 0
     for it in items:
         turn = assistant.respond(it["question"])
         cited = list(dict.fromkeys(turn.cited_labels()))
         first = cited[0] if cited else ""
         hit = first in it["expected"]
+        strict += first == it["expected"][0]  # the governing point itself, not only one of the expected
         by_matter[it["matter"]].append(hit)
         about_amendment = it["matter"].startswith("ändring")
         stray += not about_amendment and any(a in c for c in cited for a in AMENDMENTS)
@@ -36,7 +37,8 @@ def score(assistant: Assistant, items: list[dict], show: bool = False) -> dict:
         if show and not hit:
             print(f"  {it['id']} [{it['matter']}] {it['question'][:110]}\n      expected {it['expected'][:2]} got {cited[:3]}")
     hits = [h for v in by_matter.values() for h in v]
-    return {"n": len(hits), "hit@1": sum(hits) / max(len(hits), 1), "amendment_points_quoted_unasked": stray,
+    return {"n": len(hits), "hit@1": sum(hits) / max(len(hits), 1), "strict_hit@1": strict / max(len(hits), 1),
+            "amendment_points_quoted_unasked": stray,
             "exception_points_missing": exceptions_missed,
             "by_matter": {m: f"{sum(v)}/{len(v)}" for m, v in sorted(by_matter.items())}}
 

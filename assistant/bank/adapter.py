@@ -8,6 +8,10 @@
   normalise(q W) against the unchanged passage vectors.
 - A second adapter with the answering sentences as targets, for choosing the
   sentence that is quoted first.
+- A linear classifier (multinomial logistic regression on the question vectors)
+  of which transitional point governs a question: each of the new law's and its
+  amending acts' specific points, the general rule alone, or none of them
+  (assistant/retrieval/transition.py reads its probabilities).
 
 Stored in `<generation>/bank/` with the bank's hash, the model and the passage
 vectors' hash; rebuilt only when one of them changes (`BankIndex.is_current`).
@@ -24,7 +28,7 @@ import numpy as np
 
 from assistant.bank.data import Bank, BankQuestion, load_bank
 
-BANK_INDEX_VERSION = "1"
+BANK_INDEX_VERSION = "2"
 # Chosen by leaving one eval file (and one bank writer) out: `python -m evals.bank_tune`.
 LAMBDA = 0.5  # ridge toward the identity
 SENTENCE_LAMBDA = 0.5
@@ -34,6 +38,10 @@ EVAL_WEIGHT = 10.0
 # A summed vote beat the best neighbour's cosine alone, leaving one eval file out: hit@1 0.849 -> 0.865
 # pooled (0.05: 0.856); evals/report/bank-votes.txt.
 VOTE_TEMPERATURE = 0.02
+# The transitional classifier's inverse regularisation, chosen by cross-validation with the
+# thresholds of TransitionParams (evals/transitional_tune.py, evals/report/transitional.txt).
+TRANSITION_C = 100.0
+MIN_TRANSITIONAL = 20  # bank questions on the transitional provisions needed to learn from
 ROUTE_NEIGHBOURS = 10  # neighbours that decide whether a question reads like one about the inquiry
 SIMILAR_FLOOR = 0.84  # "Liknande frågor": bank questions at least this near the question
 MIN_KNOWN_SHARE = 0.5
@@ -156,6 +164,8 @@ class BankIndex:
     sentence_adapter: np.ndarray | None = None  # (d, d) for the sentence that answers
     meta: dict = field(default_factory=dict)
     answers: list[tuple[str, ...]] = field(default_factory=list)
+    transition_classes: list[str] = field(default_factory=list)
+    transition_weights: np.ndarray | None = None  # (d + 1, classes): the classifier, intercept last
 
     def records(self) -> list[BankQuestion]:
         answers = self.answers or [()] * len(self.questions)
@@ -169,7 +179,7 @@ class BankIndex:
         records = self.records()
         index = train([records[i] for i in keep], self.vectors[keep], snapshot, store,
                       self.meta.get("lambda", LAMBDA), self.meta.get("sentence_lambda", SENTENCE_LAMBDA),
-                      self.meta.get("eval_weight", EVAL_WEIGHT))
+                      self.meta.get("eval_weight", EVAL_WEIGHT), self.meta.get("transition_c", TRANSITION_C))
         index.meta = self.meta | index.meta | {"held_out": writer}
         return index
 
@@ -178,6 +188,16 @@ class BankIndex:
         if w is None:
             return vector
         return normalise(np.asarray(vector, dtype=np.float32) @ w)
+
+    def transition_probs(self, vector: np.ndarray) -> dict[str, float]:
+        """The classifier's probability of each transitional class for a question's
+        (model) vector; {} when the bank had too few transitional questions."""
+        if self.transition_weights is None:
+            return {}
+        w = self.transition_weights
+        z = np.asarray(vector, dtype=np.float32) @ w[:-1] + w[-1]
+        e = np.exp(z - z.max())
+        return dict(zip(self.transition_classes, (e / e.sum()).tolist()))
 
     def neighbours(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of the question with every bank question."""
@@ -250,7 +270,8 @@ class BankIndex:
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         np.save(directory / "vectors.npy", self.vectors)
-        for name, w in (("adapter.npy", self.adapter), ("sentence_adapter.npy", self.sentence_adapter)):
+        for name, w in (("adapter.npy", self.adapter), ("sentence_adapter.npy", self.sentence_adapter),
+                        ("transition.npy", self.transition_weights)):
             if w is not None:
                 np.save(directory / name, w)
             else:
@@ -260,6 +281,8 @@ class BankIndex:
             for q, ls, a, w in zip(self.questions, self.labels, answers, self.writers):
                 fh.write(json.dumps({"question": q, "labels": list(ls), "answers": list(a), "writer": w},
                                     ensure_ascii=False) + "\n")
+        (directory / "transition.json").write_text(json.dumps(self.transition_classes, ensure_ascii=False),
+                                                   encoding="utf-8")
         (directory / "meta.json").write_text(json.dumps(self.meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
@@ -271,12 +294,15 @@ class BankIndex:
             adapter = np.load(directory / "adapter.npy") if (directory / "adapter.npy").exists() else None
             sentence = (np.load(directory / "sentence_adapter.npy")
                         if (directory / "sentence_adapter.npy").exists() else None)
+            transition = np.load(directory / "transition.npy") if (directory / "transition.npy").exists() else None
+            classes = json.loads((directory / "transition.json").read_text(encoding="utf-8")) if transition is not None \
+                else []
         except (OSError, ValueError, KeyError):
             return None
-        if len(rows) != len(vectors):
+        if len(rows) != len(vectors) or (transition is not None and transition.shape[1] != len(classes)):
             return None
         return cls([r["question"] for r in rows], [tuple(r["labels"]) for r in rows], [r["writer"] for r in rows],
-                   vectors, adapter, sentence, meta, [tuple(r.get("answers", ())) for r in rows])
+                   vectors, adapter, sentence, meta, [tuple(r.get("answers", ())) for r in rows], classes, transition)
 
 
 def bank_dir(index_dir: Path) -> Path:
@@ -319,7 +345,8 @@ def build(index_dir: Path, model_name: str, embedder, snapshot, store,
     model = canonical_model(model_name)
     pdigest = passages_digest(snapshot.passage_ids, snapshot.passage_vectors)
     wanted = {"version": BANK_INDEX_VERSION, "bank": bank.digest, "model": model, "passages": pdigest,
-              "lambda": lam, "sentence_lambda": sentence_lam, "eval_weight": EVAL_WEIGHT}
+              "lambda": lam, "sentence_lambda": sentence_lam, "eval_weight": EVAL_WEIGHT,
+              "transition_c": TRANSITION_C}
     existing = BankIndex.load(directory)
     if existing is not None and all(existing.meta.get(k) == v for k, v in wanted.items()):
         return existing, UNCHANGED
@@ -328,7 +355,7 @@ def build(index_dir: Path, model_name: str, embedder, snapshot, store,
         vectors = existing.vectors  # only the passages changed: the questions need not be embedded again
     else:
         vectors = embed_questions_progress(embedder, questions, progress)
-    index = train(bank.questions, vectors, snapshot, store, lam, sentence_lam)
+    index = train(bank.questions, vectors, snapshot, store, lam, sentence_lam, transition_c=TRANSITION_C)
     index.questions = questions
     index.meta = wanted | index.meta
     index.save(directory)
@@ -339,9 +366,29 @@ def question_weights(questions: list[BankQuestion], eval_weight: float = EVAL_WE
     return np.array([eval_weight if q.writer.startswith("evals:") else 1.0 for q in questions])
 
 
+def fit_transition(vectors: np.ndarray, labels: list[tuple[str, ...]],
+                   c: float = TRANSITION_C) -> tuple[list[str], np.ndarray | None]:
+    """Which transitional point governs a question, learned from the bank: a multinomial
+    logistic regression on the question vectors over transition_class. -> (classes,
+    weights (d + 1, classes) with the intercept last), or ([], None) with too few
+    transitional questions to learn from."""
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant.retrieval.transition import OTHER, transition_class
+
+    y = np.array([transition_class(ls) for ls in labels])
+    if len(vectors) < 50 or len(set(y) - {OTHER}) < 2 or (y != OTHER).sum() < MIN_TRANSITIONAL:
+        return [], None
+    model = LogisticRegression(C=c, max_iter=3000).fit(vectors, y)
+    weights = np.vstack([model.coef_.T, model.intercept_[None, :]]).astype(np.float32)
+    return [str(x) for x in model.classes_], weights
+
+
 def train(questions: list[BankQuestion], vectors: np.ndarray, snapshot, store, lam: float = LAMBDA,
-          sentence_lam: float = SENTENCE_LAMBDA, eval_weight: float = EVAL_WEIGHT) -> BankIndex:
-    """The bank index of some questions (their vectors given): both adapters fitted."""
+          sentence_lam: float = SENTENCE_LAMBDA, eval_weight: float = EVAL_WEIGHT,
+          transition_c: float = TRANSITION_C) -> BankIndex:
+    """The bank index of some questions (their vectors given): both adapters and the
+    transitional classifier fitted."""
     label_of = {p.id: p.label for p in store.passages}
     labels = [q.labels for q in questions]
     weights = question_weights(questions, eval_weight)
@@ -357,8 +404,9 @@ def train(questions: list[BankQuestion], vectors: np.ndarray, snapshot, store, l
     meta = {"questions": len(questions), "answerable": int(ok.sum()),
             "out_of_scope": int(sum(1 for q in questions if q.out_of_scope)),
             "writers": sorted({q.writer for q in questions}), "labels": len({x for ls in labels for x in ls})}
+    classes, transition = fit_transition(vectors, labels, transition_c)
     return BankIndex([q.question for q in questions], labels, [q.writer for q in questions], vectors, adapter,
-                     sentence_adapter, meta, [q.answers for q in questions])
+                     sentence_adapter, meta, [q.answers for q in questions], classes, transition)
 
 
 def embed_questions_progress(embedder, questions: list[str], progress: bool) -> np.ndarray:

@@ -27,6 +27,7 @@ from assistant.retrieval.references import (
     names_both_laws,
     split_asks,
 )
+from assistant.retrieval.transition import TRANSITION, governing_point, transitional_share
 from assistant.types import ONLY_WHEN_ASKED, Passage, ScoredPassage
 
 
@@ -113,6 +114,9 @@ class Candidates:
     oos_similarity: float = 0.0  # cosine of the nearest out-of-scope bank question
     in_similarity: float = 0.0  # cosine of the nearest answerable bank question
     bank_similarity: np.ndarray | None = None  # the vote (best neighbour's cosine) for the passage's label
+    # The bank's classifier: the probability of each transitional class (transition.transition_class);
+    # {} without a bank.
+    transition_probs: dict[str, float] = field(default_factory=dict)
 
 
 class IndexMissing(RuntimeError):
@@ -426,6 +430,7 @@ class HybridRetriever:
                 raw.setdefault(pid, {})["bm25"] = score
         sentence_sims: dict[str, dict[int, float]] = {}
         oos_similarity = in_similarity = 0.0
+        transition_probs: dict[str, float] = {}
         if self.use_dense:
             vector = self.query_vector(question)
             adapted = self.adapted_vector(question)
@@ -445,6 +450,8 @@ class HybridRetriever:
                 # Votes down to a floor; the threshold is applied when scoring (labels rank by their vote,
                 # so the ranks above any threshold do not depend on it).
                 votes, oos_similarity, in_similarity = self.bank.label_votes(vector, BANK_VOTE_FLOOR, searched)
+                if self.priors and filters.searches_law:
+                    transition_probs = self.bank.transition_probs(vector)
                 if not filters.searches_law and "article" not in filters.kinds:
                     oos_similarity = 0.0  # the bank's out-of-scope questions are out of the law's scope
                 for rank, label in enumerate(votes, 1):  # strongest vote first
@@ -467,7 +474,9 @@ class HybridRetriever:
                 definition = np.array([definition_coverage(terms, p, self.keyword) for p in passages])
         hint = law_hint(question) if self.priors else None
         hinted_sfs = {"old": OLD_SFS, "new": NEW_SFS}.get(hint or "", "")
-        transition = self.priors and asks_about_transition(question)
+        # About which law applies across 1 July 2025: in its words, or read so by its bank neighbours.
+        transition = self.priors and (asks_about_transition(question)
+                                      or transitional_share(transition_probs) >= TRANSITION.detect)
         documents = self.priors and asks_about_documents(question)
         exponents = np.zeros((n, len(PRIOR_FIELDS) + 1))
         if self.priors:
@@ -476,7 +485,7 @@ class HybridRetriever:
         return Candidates(
             passages, column("bm25"), column("dense"), column("sentence"), coverage, definition,
             hinted_sfs, transition, documents, exponents, raw, column("bank"), oos_similarity, in_similarity,
-            np.array([raw[p.id].get("bank", 0.0) for p in passages]).reshape(n),
+            np.array([raw[p.id].get("bank", 0.0) for p in passages]).reshape(n), transition_probs,
         )
 
     def scores(self, c: Candidates, params: FusionParams | None = None) -> np.ndarray:
@@ -536,10 +545,15 @@ class HybridRetriever:
             # A question about which law applies: the specific transitional points
             # retrieved for it first, then the general rule.
             params = params or self.params
-            specific = [sp for rank, sp in enumerate(fused[:params.transition_depth])
-                        if "övergångsbestämmelser 2025:" in sp.passage.label
-                        and sp.passage.label not in TRANSITION_CORE
-                        and self._exception_applies(rank, sp, c)][:TRANSITION_POINTS]
+            if c.transition_probs:  # learned from the bank's questions on each point
+                label = governing_point(c.transition_probs, TRANSITION, asks_about_amendment(question))
+                specific = [ScoredPassage(p, 1.0, {}) for p in (self.lookup(label, date) if label else [])
+                            if filters.accepts(p)]
+            else:
+                specific = [sp for rank, sp in enumerate(fused[:params.transition_depth])
+                            if "övergångsbestämmelser 2025:" in sp.passage.label
+                            and sp.passage.label not in TRANSITION_CORE
+                            and self._exception_applies(rank, sp, c)][:TRANSITION_POINTS]
             top += [ScoredPassage(sp.passage, sp.score, {**sp.sources, "transition": 1}) for sp in specific]
             direct_labels += [sp.passage.label for sp in specific]  # quoted first, before the general rule
             for label in TRANSITION_CORE:
