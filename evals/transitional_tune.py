@@ -145,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"on all folds: C={best[0]} detect={best[1].detect} over_general={best[1].over_general} "
           f"amendment={best[1].amendment}: governing {scores[best][:, 0].mean():.3f}, "
           f"dev {scores[best][dev, 0].mean():.3f}, misreads {misreads(best):.3f}")
+    print("the trade-off at the chosen C, over_general and amendment (all questions):")
+    print(f"  {'detect':>7s} {'governing':>10s} {'dev':>6s} {'misreads':>9s}")
+    for d in DETECT:
+        choice = (best[0], replace(best[1], detect=d))
+        right_all = np.array([right(choice, i) for i in range(len(items))])
+        print(f"  {d:7.2f} {right_all[:, 0].mean():10.3f} {right_all[dev, 0].mean():6.3f} {misreads(choice):9.3f}")
     current = (TRANSITION_C, TRANSITION)
     if current in scores:
         print(f"current {current}: governing {scores[current][:, 0].mean():.3f}, dev {scores[current][dev, 0].mean():.3f}")

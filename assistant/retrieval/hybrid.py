@@ -70,8 +70,9 @@ INQUIRY_FUSION = {"bm25": 4.0, "dense": 0.5, "bank": 0.0}
 TRANSITION_POINTS = 4  # at most this many specific transitional points
 PRIOR_FIELDS = ("transition_prior", "new_law_prior", "hint_prior")
 OLD_TRANSITIONS_PRIOR = 2.0  # fixed: the old law's own transitional points yield unless asked for
-# An exception point of 2025:400 (p. 3-8) governs a which-law question only when it is the
-# best passage found and its bank neighbours are near (cosine) or its words shared (BM25).
+# Without a question bank (an index of other sources): an exception point of 2025:400 (p. 3-8)
+# governs a which-law question only when it is the best passage found and its bank neighbours
+# are near (cosine) or its words shared (BM25). With the bank, its classifier decides (transition.py).
 # 5-fold CV on evals/transitional.jsonl (its 43 questions on 1 July 2025): rank-1 governing
 # point 0.77 with every point of the top 3 -> 0.86 held out (evals/report/transitional.txt).
 EXCEPTION_DEPTH, EXCEPTION_BANK, EXCEPTION_BM25 = 1, 0.92, 6.0
