@@ -97,11 +97,6 @@ a.cite {text-decoration: none; font-weight: 600;}
 #insatser-table table {min-width: 1100px;}
 #insatser-table td, #insatser-table th {word-break: normal !important; overflow-wrap: normal !important;
   hyphens: manual;}
-/* Gradio's toasts head themselves with their type in English ("Warning", "Error"): Swedish instead. */
-.toast-title {font-size: 0 !important;}
-.toast-title::before {font-size: var(--text-md, 14px);}
-.toast-title.error::before {content: "Fel";} .toast-title.warning::before {content: "Varning";}
-.toast-title.info::before {content: "Information";} .toast-title.success::before {content: "Klart";}
 /* A phone: the chat, then the sources of the answer right below it (foldable), then the question box;
    the columns dissolve so their parts can be ordered as one list. */
 @media (max-width: 700px) {
@@ -144,6 +139,22 @@ document.addEventListener('click', (event) => {
   target.classList.add('flash');
   target.scrollIntoView({behavior: 'smooth', block: 'center'});
 }, true);
+// Gradio's toasts head themselves with their type in English ("Warning", "Error") and label their
+// close button "Close": the page's text, which screen readers read, is made Swedish as they appear.
+const TOAST_WORDS = {Error: 'Fel', Warning: 'Varning', Info: 'Information', Success: 'Klart'};
+function swedishToasts(root) {
+  root.querySelectorAll('.toast-title').forEach((title) => {
+    const node = title.firstChild;
+    if (node && node.nodeType === Node.TEXT_NODE && TOAST_WORDS[node.nodeValue.trim()]) {
+      node.nodeValue = TOAST_WORDS[node.nodeValue.trim()] + ' ';
+    }
+  });
+  root.querySelectorAll('[data-testid="toast-close"][aria-label="Close"]').forEach((button) => {
+    button.setAttribute('aria-label', 'Stäng');
+  });
+}
+new MutationObserver(() => swedishToasts(document)).observe(document.documentElement,
+  {childList: true, subtree: true, characterData: true});
 </script>"""
 
 NOTICE = (
