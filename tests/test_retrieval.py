@@ -92,3 +92,16 @@ def test_langchain_retriever(retriever):
     assert docs and all(isinstance(d, Document) for d in docs)
     assert docs[0].metadata["label"] == "SFS 2025:400 20 kap. 2 §"
     assert "fjorton dagar" in docs[0].page_content
+
+
+def test_many_dates_keep_a_bounded_number_of_scopes(retriever):
+    # issue 23 row 15: every date asked for is a scope of its own; they are kept up to a bound
+    import datetime as dt
+
+    from assistant.retrieval.hybrid import SCOPE_CACHE
+
+    for i in range(SCOPE_CACHE * 3):
+        date = (dt.date(2026, 12, 31) - dt.timedelta(days=i)).isoformat()
+        assert retriever.search("förhandsbedömning", k=1, date=date).passages
+    assert len(retriever._keep_cache) <= SCOPE_CACHE
+    assert len(retriever._scopes) <= SCOPE_CACHE
