@@ -7,7 +7,8 @@ Starts `assistant mcp --http` on a free loopback port (the index must exist in t
 data dir; default: the project's) and calls `search_passages` through the real `mcp`
 client, each call with another date (one a day back from 2026-12-31, so every call
 asks for a scope the server has not seen), printing the server's resident memory
-(VmRSS, VmHWM from /proc) at the start and after every `--every` calls. A per-date
+(VmRSS, VmHWM from /proc) after one warm-up call (the index loaded) and after every
+`--every` calls. A per-date
 cache that grows without bound shows as RSS rising with the calls; a bounded one
 levels off.
 """
@@ -18,12 +19,13 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from load import free_port  # benchmarks/ is the script's directory
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ("förhandsbedömning inom fjorton dagar", "hemtjänst utan behovsprövning", "återkrav av ekonomiskt bistånd",
@@ -34,12 +36,6 @@ def rss_mb(pid: int) -> tuple[float, float]:
     """(VmRSS, VmHWM) of a process in MB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return tuple(int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 300) -> None:

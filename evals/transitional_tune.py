@@ -70,9 +70,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # (source, question, expected labels, {C: probabilities}) for every transitional question
     items: list[tuple[str, str, list[str], dict]] = []
-    others: list[tuple[str, dict]] = []
-    dev = Path(__file__).with_name("transitional.jsonl")
-    dev_rows = [json.loads(x) for x in dev.read_text(encoding="utf-8").splitlines() if x.strip()]
+    others: list[tuple[str, str, dict]] = []  # (file, question, {C: probabilities})
+    dev_file = Path(__file__).with_name("transitional.jsonl")
+    dev_rows = [json.loads(x) for x in dev_file.read_text(encoding="utf-8").splitlines() if x.strip()]
     writers = sorted({w for w, ls in zip(full.writers, full.labels)
                       if transition_class(ls) and not w.startswith("evals:")})
     vectors = {d["question"]: retriever.query_vector(d["question"]) for d in dev_rows}

@@ -475,7 +475,7 @@ class HybridRetriever:
                 definition = np.array([definition_coverage(terms, p, self.keyword) for p in passages])
         hint = law_hint(question) if self.priors else None
         hinted_sfs = {"old": OLD_SFS, "new": NEW_SFS}.get(hint or "", "")
-        # About which law applies across 1 July 2025: in its words, or read so by its bank neighbours.
+        # About which law applies across 1 July 2025: in its words, or read so by the bank's classifier.
         transition = self.priors and (asks_about_transition(question)
                                       or transitional_share(transition_probs) >= TRANSITION.detect)
         documents = self.priors and asks_about_documents(question)
