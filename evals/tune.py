@@ -120,6 +120,7 @@ ABSTAIN_GRID = {  # (weak_coverage 0.35/0.5, max_unknown 0.3/0.4 and long_messag
     "min_coverage": [0.2, 0.3],
     "oos_similarity": [0.0, 0.9, 0.92, 0.94],
     "in_similarity": [0.0, 0.9, 0.92, 0.94],
+    "oos_probability": [0.0, 0.3, 0.5, 0.7],
 }
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from assistant.bank.data import Bank, BankQuestion, load_bank
 
-BANK_INDEX_VERSION = "2"
+BANK_INDEX_VERSION = "3"
 # Chosen by leaving one eval file (and one bank writer) out: `python -m evals.bank_tune`.
 LAMBDA = 0.5  # ridge toward the identity
 SENTENCE_LAMBDA = 0.5
@@ -41,6 +41,7 @@ VOTE_TEMPERATURE = 0.02
 # The transitional classifier's inverse regularisation, chosen by cross-validation with the
 # thresholds of TransitionParams (evals/transitional_tune.py, evals/report/transitional.txt).
 TRANSITION_C = 100.0
+LABEL_C = 100.0  # the label classifier's inverse regularisation (chosen by evals.bank_tune --classifier)
 MIN_TRANSITIONAL = 20  # bank questions on the transitional provisions needed to learn from
 ROUTE_NEIGHBOURS = 10  # neighbours that decide whether a question reads like one about the inquiry
 SIMILAR_FLOOR = 0.84  # "Liknande frågor": bank questions at least this near the question
@@ -166,6 +167,8 @@ class BankIndex:
     answers: list[tuple[str, ...]] = field(default_factory=list)
     transition_classes: list[str] = field(default_factory=list)
     transition_weights: np.ndarray | None = None  # (d + 1, classes): the classifier, intercept last
+    classifier_labels: list[str] = field(default_factory=list)  # the label classifier's classes ("" = out of scope)
+    classifier_weights: np.ndarray | None = None  # (d + 1, classes), intercept last
 
     def records(self) -> list[BankQuestion]:
         answers = self.answers or [()] * len(self.questions)
@@ -179,7 +182,8 @@ class BankIndex:
         records = self.records()
         index = train([records[i] for i in keep], self.vectors[keep], snapshot, store,
                       self.meta.get("lambda", LAMBDA), self.meta.get("sentence_lambda", SENTENCE_LAMBDA),
-                      self.meta.get("eval_weight", EVAL_WEIGHT), self.meta.get("transition_c", TRANSITION_C))
+                      self.meta.get("eval_weight", EVAL_WEIGHT), self.meta.get("transition_c", TRANSITION_C),
+                      self.meta.get("label_c", LABEL_C))
         index.meta = self.meta | index.meta | {"held_out": writer}
         return index
 
@@ -198,6 +202,22 @@ class BankIndex:
         z = np.asarray(vector, dtype=np.float32) @ w[:-1] + w[-1]
         e = np.exp(z - z.max())
         return dict(zip(self.transition_classes, (e / e.sum()).tolist()))
+
+    def label_probs(self, vector: np.ndarray) -> dict[str, float]:
+        """The label classifier's probability of each label (and of "", out of scope) for a
+        question's (model) vector, most probable first; {} without a classifier."""
+        if self.classifier_weights is None:
+            return {}
+        w = self.classifier_weights
+        z = np.asarray(vector, dtype=np.float32) @ w[:-1] + w[-1]
+        e = np.exp(z - z.max())
+        p = e / e.sum()
+        return {self.classifier_labels[i]: float(p[i]) for i in np.argsort(-p)}
+
+    def classifier_share(self, vector: np.ndarray, prefix: str) -> float:
+        """The label classifier's probability that the question is about a label
+        starting with `prefix` ("SOU "), whichever of them."""
+        return sum(prob for label, prob in self.label_probs(vector).items() if label.startswith(prefix))
 
     def neighbours(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of the question with every bank question."""
@@ -271,7 +291,7 @@ class BankIndex:
         directory.mkdir(parents=True, exist_ok=True)
         np.save(directory / "vectors.npy", self.vectors)
         for name, w in (("adapter.npy", self.adapter), ("sentence_adapter.npy", self.sentence_adapter),
-                        ("transition.npy", self.transition_weights)):
+                        ("transition.npy", self.transition_weights), ("labels.npy", self.classifier_weights)):
             if w is not None:
                 np.save(directory / name, w)
             else:
@@ -283,6 +303,7 @@ class BankIndex:
                                     ensure_ascii=False) + "\n")
         (directory / "transition.json").write_text(json.dumps(self.transition_classes, ensure_ascii=False),
                                                    encoding="utf-8")
+        (directory / "labels.json").write_text(json.dumps(self.classifier_labels, ensure_ascii=False), encoding="utf-8")
         (directory / "meta.json").write_text(json.dumps(self.meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
@@ -297,12 +318,17 @@ class BankIndex:
             transition = np.load(directory / "transition.npy") if (directory / "transition.npy").exists() else None
             classes = json.loads((directory / "transition.json").read_text(encoding="utf-8")) if transition is not None \
                 else []
+            label_w = np.load(directory / "labels.npy") if (directory / "labels.npy").exists() else None
+            label_names = json.loads((directory / "labels.json").read_text(encoding="utf-8")) \
+                if label_w is not None else []
         except (OSError, ValueError, KeyError):
             return None
-        if len(rows) != len(vectors) or (transition is not None and transition.shape[1] != len(classes)):
+        if len(rows) != len(vectors) or (transition is not None and transition.shape[1] != len(classes)) \
+                or (label_w is not None and label_w.shape[1] != len(label_names)):
             return None
         return cls([r["question"] for r in rows], [tuple(r["labels"]) for r in rows], [r["writer"] for r in rows],
-                   vectors, adapter, sentence, meta, [tuple(r.get("answers", ())) for r in rows], classes, transition)
+                   vectors, adapter, sentence, meta, [tuple(r.get("answers", ())) for r in rows], classes, transition,
+                   label_names, label_w)
 
 
 def bank_dir(index_dir: Path) -> Path:
@@ -346,7 +372,7 @@ def build(index_dir: Path, model_name: str, embedder, snapshot, store,
     pdigest = passages_digest(snapshot.passage_ids, snapshot.passage_vectors)
     wanted = {"version": BANK_INDEX_VERSION, "bank": bank.digest, "model": model, "passages": pdigest,
               "lambda": lam, "sentence_lambda": sentence_lam, "eval_weight": EVAL_WEIGHT,
-              "transition_c": TRANSITION_C}
+              "transition_c": TRANSITION_C, "label_c": LABEL_C}
     existing = BankIndex.load(directory)
     if existing is not None and all(existing.meta.get(k) == v for k, v in wanted.items()):
         return existing, UNCHANGED
@@ -355,7 +381,8 @@ def build(index_dir: Path, model_name: str, embedder, snapshot, store,
         vectors = existing.vectors  # only the passages changed: the questions need not be embedded again
     else:
         vectors = embed_questions_progress(embedder, questions, progress)
-    index = train(bank.questions, vectors, snapshot, store, lam, sentence_lam, transition_c=TRANSITION_C)
+    index = train(bank.questions, vectors, snapshot, store, lam, sentence_lam, transition_c=TRANSITION_C,
+                  label_c=LABEL_C)
     index.questions = questions
     index.meta = wanted | index.meta
     index.save(directory)
@@ -384,11 +411,29 @@ def fit_transition(vectors: np.ndarray, labels: list[tuple[str, ...]],
     return [str(x) for x in model.classes_], weights
 
 
+def fit_labels(vectors: np.ndarray, labels: list[tuple[str, ...]], weights: np.ndarray,
+               c: float = LABEL_C) -> tuple[list[str], np.ndarray | None]:
+    """Which passage a question asks for, learned from the bank: a multinomial logistic
+    regression on the question vectors over the labels, out of scope ("") a class of its
+    own; a question with two labels is a sample of each. -> (classes, weights (d + 1,
+    classes) with the intercept last), or ([], None) with too few questions."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [(i, label) for i, ls in enumerate(labels) for label in (ls or ("",))]
+    if len(rows) < 50 or len({label for _, label in rows}) < 2:
+        return [], None
+    index = np.array([i for i, _ in rows])
+    y = np.array([label for _, label in rows])
+    model = LogisticRegression(C=c, max_iter=300, tol=1e-3).fit(vectors[index], y, sample_weight=weights[index])
+    out = np.vstack([model.coef_.T, model.intercept_[None, :]]).astype(np.float32)
+    return [str(x) for x in model.classes_], out
+
+
 def train(questions: list[BankQuestion], vectors: np.ndarray, snapshot, store, lam: float = LAMBDA,
           sentence_lam: float = SENTENCE_LAMBDA, eval_weight: float = EVAL_WEIGHT,
-          transition_c: float = TRANSITION_C) -> BankIndex:
-    """The bank index of some questions (their vectors given): both adapters and the
-    transitional classifier fitted."""
+          transition_c: float = TRANSITION_C, label_c: float = LABEL_C) -> BankIndex:
+    """The bank index of some questions (their vectors given): both adapters, the
+    transitional classifier and the label classifier fitted."""
     label_of = {p.id: p.label for p in store.passages}
     labels = [q.labels for q in questions]
     weights = question_weights(questions, eval_weight)
@@ -405,8 +450,10 @@ def train(questions: list[BankQuestion], vectors: np.ndarray, snapshot, store, l
             "out_of_scope": int(sum(1 for q in questions if q.out_of_scope)),
             "writers": sorted({q.writer for q in questions}), "labels": len({x for ls in labels for x in ls})}
     classes, transition = fit_transition(vectors, labels, transition_c)
+    label_names, label_w = fit_labels(vectors, labels, weights, label_c)
     return BankIndex([q.question for q in questions], labels, [q.writer for q in questions], vectors, adapter,
-                     sentence_adapter, meta, [q.answers for q in questions], classes, transition)
+                     sentence_adapter, meta, [q.answers for q in questions], classes, transition,
+                     label_names, label_w)
 
 
 def embed_questions_progress(embedder, questions: list[str], progress: bool) -> np.ndarray:

@@ -52,9 +52,13 @@ _REASONS = re.compile(
 REASONS_FILTERS = Filters(kinds=("inquiry",), excluded_labels=("SOU 2020:47 avsnitt 1.",))
 INQUIRY_PREFIX = "SOU 2020:47 "
 # ... or the question reads like the bank's questions about the inquiry: their share of
-# the nearest neighbours' vote (evals/route_tune.py: leave-one-writer-out recall 0.649 ->
-# 0.730 on the bank's inquiry questions, law questions routed there 0.016 -> 0.018).
-ROUTE_SHARE = 0.6
+# the nearest neighbours' vote, or the bank's label classifier's probability on the inquiry's
+# labels (evals/route_tune.py, evals/report/route-tune.txt: the most recall with at most 2 %
+# of the law questions routed there; leave-one-writer-out recall on the bank's inquiry
+# questions 0.662 by wording alone -> 0.734 with the neighbours at 0.6 -> 0.762 with both;
+# law questions routed there 0.016 -> 0.018 -> 0.020).
+ROUTE_SHARE = 0.8
+ROUTE_CLASSIFIER = 0.3
 # A follow-up that asks for the other law's version of what was just answered ("vad stod i
 # gamla lagen?", "och i nya?", "vad motsvarar den?"): answered by the concordance from the
 # previous answer's paragraph, never by a new search for the bare words.
@@ -313,7 +317,11 @@ class Assistant:
         if asks_for_reasons(question):
             return True
         bank = getattr(self.retriever, "bank", None) if getattr(self.retriever, "use_dense", False) else None
-        return bank is not None and bank.share(self.retriever.query_vector(question), INQUIRY_PREFIX) >= ROUTE_SHARE
+        if bank is None:
+            return False
+        vector = self.retriever.query_vector(question)
+        return bank.share(vector, INQUIRY_PREFIX) >= ROUTE_SHARE \
+            or bank.classifier_share(vector, INQUIRY_PREFIX) >= ROUTE_CLASSIFIER
 
     def _answer(self, question: str, filters: Filters | None, date: str, k: int | None, on_token) -> Answer:
         if self.uses_llm:

@@ -156,7 +156,14 @@ class InsatsMapper:
                 m.governing = [economic[0].label] + [g for g in m.governing if g != economic[0].label][:2]
         else:
             terms = QuestionTerms(insats.name, self.retriever.keyword)
-            coverage = passage_coverage(terms, governing[0], self.retriever.keyword) if governing else 0.0
+            # the governing paragraph that names the insats best (a bare name is no question:
+            # the search's first paragraph need not be the one that uses the word)
+            covered = sorted(((passage_coverage(terms, g, self.retriever.keyword), -i) for i, g in enumerate(governing)),
+                             reverse=True)
+            coverage = covered[0][0] if covered else 0.0
+            if covered:
+                best = governing[-covered[0][1]].label
+                m.governing = [best] + [g for g in m.governing if g != best]
             m.confidence = round(max(0.0, min(0.85, coverage)) * (1 - terms.unknown_share), 2)
             first = self.exceptions_passage.text.split(". ")[0] + "."
             m.quote, m.quote_label, m.law_term = first, EXCEPTIONS_LABEL, "insatser för att tillgodose personliga behov"
