@@ -120,8 +120,11 @@ ABSTAIN_GRID = {  # (weak_coverage 0.35/0.5, max_unknown 0.3/0.4 and long_messag
     "min_coverage": [0.2, 0.3],
     "oos_similarity": [0.0, 0.9, 0.92, 0.94],
     "in_similarity": [0.0, 0.9, 0.92, 0.94],
-    "oos_probability": [0.0, 0.3, 0.5, 0.7],
 }
+# The bank's label classifier as an abstention rule was tried and lost held out (issue 20): its
+# out-of-scope probability refusing at 0.3-0.7 (evals/report/tune-answers-classifier.txt), and its
+# most probable label being the best passage's overriding weak coverage at 0.2-0.5 (no held-out
+# gain alone: evals/report/tune-answers-one-at-a-time.txt). Neither is in the answerer.
 
 
 def answer_rows(answerer, questions: list[dict], results: list, params, date: str) -> np.ndarray:
@@ -165,7 +168,8 @@ def answer_summary(name: str, m: np.ndarray) -> str:
             f"in-scope refused {int(inside[:, 1].sum())}")
 
 
-def tune_answers(settings, questions: list[dict], folds: list[np.ndarray], date: str) -> None:
+def tune_answers(settings, questions: list[dict], folds: list[np.ndarray], date: str,
+                 one_at_a_time: bool = False) -> None:
     from assistant.answering.extractive import ANSWER, ExtractiveAnswerer
     from assistant.retrieval.hybrid import HybridRetriever
 
@@ -201,6 +205,13 @@ def tune_answers(settings, questions: list[dict], folds: list[np.ndarray], date:
         return held, max(configs, key=lambda c: objective_fn(tab[c])), choices
 
     print(answer_summary("current ANSWER", table([ANSWER])[ANSWER]))
+    if one_at_a_time:
+        # Each abstention setting alone, the others as in ANSWER: does it earn a held-out gain?
+        for name, values in ABSTAIN_GRID.items():
+            held, best, choices = cv(configs_of(ANSWER, {name: values}), abstain_objective)
+            print(answer_summary(f"{name} alone (held-out)", held),
+                  "| fold choices", [getattr(c, name) for c in choices], "| on all", getattr(best, name))
+        return
     held, best_quotes, _ = cv(configs_of(ANSWER, QUOTE_GRID), quote_objective)
     print(answer_summary("quotes cross-validated (held-out)", held))
     held, best, choices = cv(configs_of(best_quotes, ABSTAIN_GRID), abstain_objective)
@@ -233,6 +244,8 @@ def main(argv=None) -> int:
     parser.add_argument("--date", default="2026-11-22")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--answers", action="store_true", help="tune the answerer instead of the fusion")
+    parser.add_argument("--one-at-a-time", action="store_true",
+                        help="with --answers: each abstention setting alone, the others as in ANSWER")
     parser.add_argument("--ablate", action="store_true",
                         help="only the product with each rule switched off in turn (no grid): does each rule "
                              "still earn its place, each file scored with a bank without it")
@@ -247,7 +260,7 @@ def main(argv=None) -> int:
     questions = [q for _, q in tagged]
     folds = make_folds(np.array([i for i, _ in tagged]), args)
     if args.answers:
-        tune_answers(settings, questions, folds, args.date)
+        tune_answers(settings, questions, folds, args.date, args.one_at_a_time)
         return 0
     retriever = HybridRetriever(settings, params=replace(PRODUCT, sentence=max(PRODUCT.sentence, 1.0)))
     t = time.perf_counter()

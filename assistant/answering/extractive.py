@@ -66,8 +66,6 @@ class AnswerParams:
     # ... and the other way: when the nearest bank question is answerable, at least this near
     # and nearer than any out-of-scope one, weak coverage or similarity does not refuse (0: off).
     in_similarity: float = 0.92
-    # The bank's label classifier gives "out of scope" at least this probability: refuse (0: off).
-    oos_probability: float = 0.0
     rank_weight: float = 1.0  # quotes come from the best passages
     # The answering passage's next sentences that also speak of the question
     # (score > 0) are quoted with it, up to this many in all from that passage.
@@ -233,8 +231,7 @@ class ExtractiveAnswerer:
         if params.long_message and (words := len(question.split())) > params.long_message:
             min_coverage *= params.long_message / words
         oos_neighbour = (params.oos_similarity > 0 and result.oos_similarity >= params.oos_similarity
-                         and result.oos_similarity - result.in_similarity >= params.oos_margin) \
-            or (params.oos_probability > 0 and result.oos_probability >= params.oos_probability)
+                         and result.oos_similarity - result.in_similarity >= params.oos_margin)
         answerable_neighbour = (params.in_similarity > 0 and result.in_similarity >= params.in_similarity
                                 and result.in_similarity > result.oos_similarity)
         weak = best < min_coverage or terms.unknown_share > params.max_unknown or weak_by_meaning

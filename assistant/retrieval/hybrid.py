@@ -129,7 +129,6 @@ class Candidates:
     transition_probs: dict[str, float] = field(default_factory=dict)
     classifier_rank: np.ndarray | None = None  # rank of the passage's label by the bank's label classifier
     classifier_prob: np.ndarray | None = None  # its probability
-    oos_probability: float = 0.0  # the label classifier's probability that the question is out of scope
 
 
 class IndexMissing(RuntimeError):
@@ -207,7 +206,6 @@ class RetrievalResult:
     asks: dict[str, list[str]] = field(default_factory=dict)  # each ask of a many-ask question -> its top passage ids
     oos_similarity: float = 0.0  # the nearest out-of-scope bank question's cosine
     in_similarity: float = 0.0  # the nearest answerable bank question's cosine
-    oos_probability: float = 0.0  # the bank's label classifier: probability that no passage answers
 
 
 def select_versions(passages: list[Passage], date: str) -> set[str]:
@@ -443,7 +441,7 @@ class HybridRetriever:
                 ranks.setdefault(pid, {})["bm25"] = rank
                 raw.setdefault(pid, {})["bm25"] = score
         sentence_sims: dict[str, dict[int, float]] = {}
-        oos_similarity = in_similarity = oos_probability = 0.0
+        oos_similarity = in_similarity = 0.0
         transition_probs: dict[str, float] = {}
         if self.use_dense:
             vector = self.query_vector(question)
@@ -474,8 +472,6 @@ class HybridRetriever:
                             ranks.setdefault(p.id, {})["bank"] = rank
                             raw.setdefault(p.id, {})["bank"] = votes[label]
                 probs = self.bank.label_probs(vector)
-                if filters.searches_law or "article" in filters.kinds:
-                    oos_probability = probs.get("", 0.0)
                 ranked = [label for label, prob in probs.items() if label and label in searched
                           and prob >= CLASSIFIER_CANDIDATE_FLOOR][:CLASSIFIER_DEPTH]
                 for rank, label in enumerate(ranked, 1):
@@ -511,7 +507,6 @@ class HybridRetriever:
             hinted_sfs, transition, documents, exponents, raw, column("bank"), oos_similarity, in_similarity,
             np.array([raw[p.id].get("bank", 0.0) for p in passages]).reshape(n), transition_probs,
             column("classifier"), np.array([raw[p.id].get("classifier", 0.0) for p in passages]).reshape(n),
-            oos_probability,
         )
 
     def scores(self, c: Candidates, params: FusionParams | None = None) -> np.ndarray:
@@ -602,7 +597,7 @@ class HybridRetriever:
         for sp in top:
             sp.sources.update({f"{name}_score": v for name, v in c.raw.get(sp.passage.id, {}).items()})
         return RetrievalResult(top[: max(k, len(direct))], direct_labels, unknown, timings, asks,
-                               c.oos_similarity, c.in_similarity, c.oos_probability)
+                               c.oos_similarity, c.in_similarity)
 
     def _asks(self, question: str, filters: Filters, date: str, depth: int, params,
               top: list[ScoredPassage]) -> dict[str, list[str]]:
