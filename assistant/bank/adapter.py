@@ -198,20 +198,14 @@ class BankIndex:
         (model) vector; {} when the bank had too few transitional questions."""
         if self.transition_weights is None:
             return {}
-        w = self.transition_weights
-        z = np.asarray(vector, dtype=np.float32) @ w[:-1] + w[-1]
-        e = np.exp(z - z.max())
-        return dict(zip(self.transition_classes, (e / e.sum()).tolist()))
+        return dict(zip(self.transition_classes, softmax(vector, self.transition_weights).tolist()))
 
     def label_probs(self, vector: np.ndarray) -> dict[str, float]:
         """The label classifier's probability of each label (and of "", out of scope) for a
         question's (model) vector, most probable first; {} without a classifier."""
         if self.classifier_weights is None:
             return {}
-        w = self.classifier_weights
-        z = np.asarray(vector, dtype=np.float32) @ w[:-1] + w[-1]
-        e = np.exp(z - z.max())
-        p = e / e.sum()
+        p = softmax(vector, self.classifier_weights)
         return {self.classifier_labels[i]: float(p[i]) for i in np.argsort(-p)}
 
     def classifier_share(self, vector: np.ndarray, prefix: str) -> float:
@@ -331,6 +325,19 @@ class BankIndex:
                    label_names, label_w)
 
 
+def softmax(vector: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """A fitted multinomial classifier's probabilities for one vector (weights (d + 1,
+    classes), the intercept last: see _weights)."""
+    z = np.asarray(vector, dtype=np.float32) @ weights[:-1] + weights[-1]
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _weights(model) -> np.ndarray:
+    """A fitted LogisticRegression as one (d + 1, classes) matrix, the intercept last."""
+    return np.vstack([model.coef_.T, model.intercept_[None, :]]).astype(np.float32)
+
+
 def bank_dir(index_dir: Path) -> Path:
     return Path(index_dir) / "bank"
 
@@ -407,8 +414,7 @@ def fit_transition(vectors: np.ndarray, labels: list[tuple[str, ...]],
     if len(vectors) < 50 or len(set(y) - {OTHER}) < 2 or (y != OTHER).sum() < MIN_TRANSITIONAL:
         return [], None
     model = LogisticRegression(C=c, max_iter=3000).fit(vectors, y)
-    weights = np.vstack([model.coef_.T, model.intercept_[None, :]]).astype(np.float32)
-    return [str(x) for x in model.classes_], weights
+    return [str(x) for x in model.classes_], _weights(model)
 
 
 def fit_labels(vectors: np.ndarray, labels: list[tuple[str, ...]], weights: np.ndarray,
@@ -425,8 +431,7 @@ def fit_labels(vectors: np.ndarray, labels: list[tuple[str, ...]], weights: np.n
     index = np.array([i for i, _ in rows])
     y = np.array([label for _, label in rows])
     model = LogisticRegression(C=c, max_iter=300, tol=1e-3).fit(vectors[index], y, sample_weight=weights[index])
-    out = np.vstack([model.coef_.T, model.intercept_[None, :]]).astype(np.float32)
-    return [str(x) for x in model.classes_], out
+    return [str(x) for x in model.classes_], _weights(model)
 
 
 def train(questions: list[BankQuestion], vectors: np.ndarray, snapshot, store, lam: float = LAMBDA,

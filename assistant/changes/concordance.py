@@ -406,7 +406,7 @@ def continue_new(pairs: list[Pair], old: dict[str, Unit], new: dict[str, Unit],
     independent readings name the same one: the old paragraph nearest it in words
     (similarity_matrix) is also the one whose bank questions are nearest its own. That
     paragraph gains it as one more counterpart (its relation becomes split, or
-    moved_in_part if it had none). On evals/concordance_gold.jsonl this corrects 6 of
+    moved_in_part if it had none). On evals/concordance_gold.jsonl this corrects 5 of
     the 8 "new" claims the gold contradicts and wrongly joins 1 of its 14 new provisions."""
     live_old = [u for u in old.values() if not u.repealed]
     claimed = [p for p in pairs if p.relation == "new" and p.new and p.new[0] in centroids and p.new[0] in new]

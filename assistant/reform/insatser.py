@@ -158,11 +158,10 @@ class InsatsMapper:
             terms = QuestionTerms(insats.name, self.retriever.keyword)
             # the governing paragraph that names the insats best (a bare name is no question:
             # the search's first paragraph need not be the one that uses the word)
-            covered = sorted(((passage_coverage(terms, g, self.retriever.keyword), -i) for i, g in enumerate(governing)),
-                             reverse=True)
-            coverage = covered[0][0] if covered else 0.0
-            if covered:
-                best = governing[-covered[0][1]].label
+            coverages = [passage_coverage(terms, g, self.retriever.keyword) for g in governing]
+            coverage = max(coverages, default=0.0)
+            if governing:
+                best = governing[coverages.index(coverage)].label  # the first of equals
                 m.governing = [best] + [g for g in m.governing if g != best]
             m.confidence = round(max(0.0, min(0.85, coverage)) * (1 - terms.unknown_share), 2)
             first = self.exceptions_passage.text.split(". ")[0] + "."

@@ -466,19 +466,11 @@ class HybridRetriever:
                     transition_probs = self.bank.transition_probs(vector)
                 if not filters.searches_law and "article" not in filters.kinds:
                     oos_similarity = 0.0  # the bank's out-of-scope questions are out of the law's scope
-                for rank, label in enumerate(votes, 1):  # strongest vote first
-                    for p in self.store.with_label(label):
-                        if p.id in accepted_ids:
-                            ranks.setdefault(p.id, {})["bank"] = rank
-                            raw.setdefault(p.id, {})["bank"] = votes[label]
+                self._label_column(ranks, raw, "bank", votes, accepted_ids)  # strongest vote first
                 probs = self.bank.label_probs(vector)
                 ranked = [label for label, prob in probs.items() if label and label in searched
                           and prob >= CLASSIFIER_CANDIDATE_FLOOR][:CLASSIFIER_DEPTH]
-                for rank, label in enumerate(ranked, 1):
-                    for p in self.store.with_label(label):
-                        if p.id in accepted_ids:
-                            ranks.setdefault(p.id, {})["classifier"] = rank
-                            raw.setdefault(p.id, {})["classifier"] = probs[label]
+                self._label_column(ranks, raw, "classifier", {label: probs[label] for label in ranked}, accepted_ids)
         passages = [p for pid in ranks if (p := self.store.get(pid)) is not None]
         n = len(passages)
 
@@ -508,6 +500,15 @@ class HybridRetriever:
             np.array([raw[p.id].get("bank", 0.0) for p in passages]).reshape(n), transition_probs,
             column("classifier"), np.array([raw[p.id].get("classifier", 0.0) for p in passages]).reshape(n),
         )
+
+    def _label_column(self, ranks: dict, raw: dict, name: str, ordered: dict[str, float], accepted_ids) -> None:
+        """A signal that ranks labels (in `ordered`'s order, each with its value) as a column
+        of the candidates: every accepted passage of each label gets its rank and value."""
+        for rank, label in enumerate(ordered, 1):
+            for p in self.store.with_label(label):
+                if p.id in accepted_ids:
+                    ranks.setdefault(p.id, {})[name] = rank
+                    raw.setdefault(p.id, {})[name] = ordered[label]
 
     def scores(self, c: Candidates, params: FusionParams | None = None) -> np.ndarray:
         """Weighted reciprocal rank fusion times the priors, normalised, plus the
